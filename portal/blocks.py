@@ -1,0 +1,149 @@
+"""The one shared StreamBlock (after bakerydemo's base/blocks.py) and the home page's blocks.
+
+Every body field in the portal uses BaseStreamBlock so editors meet the same tools everywhere.
+Images carry alt text that is required: the portal is read by screen readers too.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.embeds.blocks import EmbedBlock
+from wagtail.images.blocks import ImageChooserBlock
+
+
+class ImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock(label=_("图片 Image"))
+    alt = blocks.CharBlock(label=_("替代文字 Alt text"), max_length=200, help_text=_("Describe the picture for people who cannot see it."))
+    caption = blocks.CharBlock(label=_("说明 Caption"), required=False, max_length=250)
+    attribution = blocks.CharBlock(label=_("来源 Credit"), required=False, max_length=120)
+
+    class Meta:
+        icon = "image"
+        template = "portal/blocks/image_block.html"
+
+
+class GalleryBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("标题 Title"), required=False, max_length=120)
+    images = blocks.ListBlock(ImageBlock(), label=_("图片 Images"), min_num=1)
+
+    class Meta:
+        icon = "image"
+        template = "portal/blocks/gallery_block.html"
+
+
+class QuoteBlock(blocks.StructBlock):
+    text = blocks.TextBlock(label=_("引文 Quote"))
+    attribute_name = blocks.CharBlock(label=_("出处 Source"), required=False, max_length=120)
+
+    class Meta:
+        icon = "openquote"
+        template = "portal/blocks/quote_block.html"
+
+
+class MapPointBlock(blocks.StructBlock):
+    label = blocks.CharBlock(label=_("名称 Label"), max_length=120)
+    latitude = blocks.FloatBlock(label=_("纬度 Latitude"), min_value=-90, max_value=90, help_text=_("WGS-84, e.g. 36.4901 for 塔尔寺"))
+    longitude = blocks.FloatBlock(label=_("经度 Longitude"), min_value=-180, max_value=180, help_text=_("WGS-84, e.g. 101.5671 for 塔尔寺"))
+    zoom = blocks.IntegerBlock(label=_("缩放 Zoom"), default=13, min_value=3, max_value=18)
+
+    class Meta:
+        icon = "site"
+        template = "portal/blocks/map_point_block.html"
+
+
+class VideoBlock(blocks.StructBlock):
+    video = EmbedBlock(label=_("视频链接 Video link"), help_text=_("A link to the video page, e.g. on 央视频, Bilibili or Youku."))
+    caption = blocks.CharBlock(label=_("说明 Caption"), required=False, max_length=250)
+
+    class Meta:
+        icon = "media"
+        template = "portal/blocks/video_block.html"
+
+
+class BaseStreamBlock(blocks.StreamBlock):
+    heading = blocks.CharBlock(label=_("小标题 Heading"), form_classname="title", icon="title", template="portal/blocks/heading_block.html")
+    paragraph = blocks.RichTextBlock(label=_("正文 Text"), icon="pilcrow", features=["bold", "italic", "link", "ol", "ul", "h3", "h4"])
+    image = ImageBlock()
+    gallery = GalleryBlock()
+    quote = QuoteBlock()
+    video = VideoBlock()
+    map_point = MapPointBlock()
+
+
+# ---------------------------------------------------------------------------------------------
+# Home page blocks: editors compose the home page; the data-driven sections are filled by the
+# subject apps through portal.registry collections.
+
+COLLECTION_CHOICES = [
+    ("routes", _("三条精品线路 The routes")),
+    ("featured_homestays", _("推荐民宿 Featured homestays")),
+    ("featured_products", _("河湟田源推荐产品 Featured products")),
+    ("upcoming_events", _("近期节庆活动 Upcoming festivals")),
+    ("latest_news", _("最新资讯 Latest news")),
+]
+
+
+class HeroBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("标题 Title"), max_length=80)
+    subtitle = blocks.TextBlock(label=_("副标题 Subtitle"), required=False, max_length=240)
+    image = ImageChooserBlock(label=_("背景图 Image"), required=False)
+    image_alt = blocks.CharBlock(label=_("替代文字 Alt text"), required=False, max_length=200)
+    link_page = blocks.PageChooserBlock(label=_("按钮链接 Button links to"), required=False)
+    link_text = blocks.CharBlock(label=_("按钮文字 Button text"), required=False, max_length=40)
+
+    class Meta:
+        icon = "image"
+        template = "portal/blocks/hero_block.html"
+
+
+class FeaturedPagesBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("标题 Heading"), max_length=80)
+    pages = blocks.ListBlock(blocks.PageChooserBlock(), label=_("页面 Pages"), min_num=1)
+    more_page = blocks.PageChooserBlock(label=_("“查看全部”链接 'See all' link"), required=False)
+
+    class Meta:
+        icon = "list-ul"
+        template = "portal/blocks/featured_pages_block.html"
+
+
+class CollectionBlock(blocks.StructBlock):
+    """A section the portal fills itself (e.g. upcoming festivals), so it never goes stale."""
+
+    heading = blocks.CharBlock(label=_("标题 Heading"), max_length=80)
+    source = blocks.ChoiceBlock(label=_("内容 Content"), choices=COLLECTION_CHOICES)
+    limit = blocks.IntegerBlock(label=_("数量 How many"), default=3, min_value=1, max_value=12)
+    more_page = blocks.PageChooserBlock(label=_("“查看全部”链接 'See all' link"), required=False)
+
+    class Meta:
+        icon = "list-ul"
+        template = "portal/blocks/collection_block.html"
+
+    def get_context(self, value, parent_context=None):
+        from portal.registry import registry
+
+        context = super().get_context(value, parent_context)
+        provider = registry.collections.get(value["source"])
+        context["items"] = provider[1](value["limit"]) if provider else []
+        return context
+
+
+class MapTeaserBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("标题 Heading"), max_length=80)
+    text = blocks.TextBlock(label=_("说明 Text"), required=False)
+    map_page = blocks.PageChooserBlock(label=_("地图页 Map page"), page_type="portal.MapPage", required=False)
+    layers = blocks.MultipleChoiceBlock(
+        label=_("图层 Layers"),
+        required=False,
+        choices=[("routes", _("线路")), ("stops", _("站点")), ("homestays", _("民宿")), ("products", _("产品")), ("stations", _("服务站"))],
+    )
+
+    class Meta:
+        icon = "site"
+        template = "portal/blocks/map_teaser_block.html"
+
+
+class HomeStreamBlock(blocks.StreamBlock):
+    hero = HeroBlock()
+    featured = FeaturedPagesBlock()
+    collection = CollectionBlock()
+    map_teaser = MapTeaserBlock()
+    paragraph = blocks.RichTextBlock(label=_("正文 Text"), features=["bold", "italic", "link"])

@@ -1,0 +1,141 @@
+"""The shared ground floor: the home page, the map page, site settings and the base page.
+
+Subject apps build on `BasePage` so every page can be shared (Open Graph image), listed as a card
+and shown on the map in the same way, without `portal` knowing the subject apps.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from portal.blocks import BaseStreamBlock, HomeStreamBlock
+
+
+class BasePage(Page):
+    """Abstract parent of every portal page: a share image and what a card needs."""
+
+    share_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("分享图片 Share image"),
+        help_text=_("Shown when the page is shared on WeChat or Weibo; at least 300×300. Defaults to the page's main image."),
+    )
+
+    promote_panels = Page.promote_panels + [FieldPanel("share_image")]
+
+    class Meta:
+        abstract = True
+
+    # Subclasses override these two so cards, map popups and share previews agree.
+    @property
+    def card_image(self):
+        return self.share_image
+
+    @property
+    def card_summary(self) -> str:
+        return self.search_description or ""
+
+    def get_share_image(self):
+        return self.share_image or self.card_image
+
+
+class HomePage(BasePage):
+    intro = models.CharField(_("导语 Intro"), max_length=250, blank=True)
+    body = StreamField(HomeStreamBlock(), blank=True, verbose_name=_("首页内容 Home page sections"))
+
+    max_count = 1
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "routes.RouteIndexPage",
+        "homestays.HomestayIndexPage",
+        "products.ProductIndexPage",
+        "news.NewsIndexPage",
+        "portal.MapPage",
+        "portal.StandardPage",
+    ]
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+    api_fields = [APIField("intro"), APIField("body")]
+
+    class Meta:
+        verbose_name = _("首页 Home page")
+
+
+class MapPage(BasePage):
+    """/map/: every layer on one map; the layers come from the registry, not from this model."""
+
+    intro = RichTextField(_("导语 Intro"), blank=True, features=["bold", "italic", "link"])
+
+    max_count = 1
+    parent_page_types = ["portal.HomePage"]
+    subpage_types: list[str] = []
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro")]
+    api_fields = [APIField("intro")]
+
+    class Meta:
+        verbose_name = _("地图页 Map page")
+
+
+class StandardPage(BasePage):
+    """Plain pages such as 关于我们 About or 游客须知 Visitor advice."""
+
+    intro = models.CharField(_("导语 Intro"), max_length=250, blank=True)
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("正文 Body"))
+
+    parent_page_types = ["portal.HomePage", "portal.StandardPage"]
+    subpage_types = ["portal.StandardPage"]
+    content_panels = BasePage.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+    api_fields = [APIField("intro"), APIField("body")]
+
+    class Meta:
+        verbose_name = _("普通页面 Standard page")
+
+
+TILE_PROVIDER_CHOICES = [
+    ("", _("按部署设置 Use the deployment setting")),
+    ("osm", "OpenStreetMap"),
+    ("tianditu", _("天地图 Tianditu")),
+    ("gaode", _("高德 Gaode (GCJ-02)")),
+    ("custom", _("自建瓦片 Self-hosted tiles")),
+]
+
+
+@register_setting(icon="cog")
+class PortalSettings(BaseSiteSetting):
+    site_name = models.CharField(_("网站名称 Site name"), max_length=80, default="西宁乡村文旅门户")
+    site_name_en = models.CharField(_("英文名称 English name"), max_length=80, default="Xining Rural Portal")
+    contact_phone = models.CharField(_("联系电话 Contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("联系邮箱 Contact email"), blank=True)
+    footer_text = models.TextField(_("页脚文字 Footer text"), blank=True)
+    icp_number = models.CharField(
+        _("ICP备案号 ICP filing number"), max_length=60, blank=True, help_text=_("e.g. 青ICP备12345678号-1; shown in the footer as Chinese law requires.")
+    )
+    wechat_qr = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("微信公众号二维码 WeChat QR")
+    )
+    weibo_url = models.URLField(_("微博链接 Weibo link"), blank=True)
+    tile_provider = models.CharField(
+        _("地图瓦片 Map tiles"), max_length=20, blank=True, choices=TILE_PROVIDER_CHOICES, help_text=_("Overrides the deployment's tile provider.")
+    )
+    tile_url = models.CharField(_("自建瓦片地址 Self-hosted tile URL"), max_length=300, blank=True, help_text="https://tiles.example.cn/{z}/{x}/{y}.png")
+    tianditu_key = models.CharField(_("天地图密钥 Tianditu key (tk)"), max_length=64, blank=True)
+
+    panels = [
+        MultiFieldPanel([FieldPanel("site_name"), FieldPanel("site_name_en"), FieldPanel("footer_text"), FieldPanel("icp_number")], _("网站 Site")),
+        MultiFieldPanel([FieldPanel("contact_phone"), FieldPanel("contact_email"), FieldPanel("wechat_qr"), FieldPanel("weibo_url")], _("联系 Contact")),
+        MultiFieldPanel([FieldPanel("tile_provider"), FieldPanel("tile_url"), FieldPanel("tianditu_key")], _("地图 Map")),
+    ]
+
+    class Meta:
+        verbose_name = _("门户设置 Portal settings")

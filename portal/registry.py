@@ -1,0 +1,63 @@
+"""Where the subject apps plug into the shared portal.
+
+`portal` never imports `routes`, `homestays`, `products` or `news`: each of them registers what it
+offers here from its `AppConfig.ready()`, and portal code (map layers, home page, search, demo
+content) asks the registry. That keeps the dependency arrow pointing one way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Layer:
+    """A named GeoJSON layer served at /api/geo/<name>.geojson.
+
+    `features` returns RFC 7946 Feature dicts for live, public objects only. `models` lists the
+    page/snippet models whose publish, unpublish, move, save or delete must invalidate the cache.
+    """
+
+    name: str
+    label: str
+    features: Callable[[], list[dict[str, Any]]]
+    models: tuple = ()
+    colour: str = "#1f6f5c"
+    order: int = 100
+
+
+@dataclass
+class DemoLoader:
+    """A step of `manage.py load_demo`; `load(home, accounts)` builds that app's demo content."""
+
+    name: str
+    load: Callable[..., Any]
+    order: int = 100
+
+
+@dataclass
+class Registry:
+    layers: dict[str, Layer] = field(default_factory=dict)
+    demo_loaders: list[DemoLoader] = field(default_factory=list)
+    # name -> callable(limit, request=None) returning a list of pages, for the home page blocks.
+    collections: dict[str, tuple[str, Callable[..., list]]] = field(default_factory=dict)
+
+    def register_layer(self, layer: Layer) -> Layer:
+        self.layers[layer.name] = layer
+        return layer
+
+    def register_demo(self, name: str, load: Callable[..., Any], order: int = 100) -> None:
+        if not any(d.name == name for d in self.demo_loaders):
+            self.demo_loaders.append(DemoLoader(name, load, order))
+            self.demo_loaders.sort(key=lambda d: d.order)
+
+    def register_collection(self, name: str, label: str, provider: Callable[..., list]) -> None:
+        self.collections[name] = (label, provider)
+
+    def collection_choices(self) -> list[tuple[str, str]]:
+        return [(name, label) for name, (label, _provider) in sorted(self.collections.items())]
+
+
+registry = Registry()

@@ -1,0 +1,22 @@
+from django import template
+from wagtail.models import Page, Site
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context):
+    """The home page's children marked 'show in menus', in the request's language."""
+    request = context.get("request")
+    site = Site.find_for_request(request) if request else None
+    if site is None:
+        return []
+    root = site.root_page.localized
+    return list(Page.objects.live().public().in_menu().child_of(root).only("id", "title", "url_path", "path", "depth", "locale_id"))
+
+
+@register.simple_tag(takes_context=True)
+def site_root(context):
+    request = context.get("request")
+    site = Site.find_for_request(request) if request else None
+    return site.root_page.localized if site else None
