@@ -43,6 +43,9 @@ class Registry:
     demo_loaders: list[DemoLoader] = field(default_factory=list)
     # name -> callable(limit, request=None) returning a list of pages, for the home page blocks.
     collections: dict[str, tuple[str, Callable[..., list]]] = field(default_factory=dict)
+    # name -> callable(page, limit) returning items related to a page of another app,
+    # e.g. "events" gives the upcoming events that editors linked to a route page.
+    related: dict[str, Callable[..., list]] = field(default_factory=dict)
 
     def register_layer(self, layer: Layer) -> Layer:
         self.layers[layer.name] = layer
@@ -55,6 +58,14 @@ class Registry:
 
     def register_collection(self, name: str, label: str, provider: Callable[..., list]) -> None:
         self.collections[name] = (label, provider)
+
+    def register_related(self, name: str, provider: Callable[..., list]) -> None:
+        self.related[name] = provider
+
+    def related_for(self, name: str, page, limit: int = 5) -> list:
+        """Items another app relates to `page`; empty when that app is not installed."""
+        provider = self.related.get(name)
+        return provider(page, limit) if provider else []
 
     def collection_choices(self) -> list[tuple[str, str]]:
         return [(name, label) for name, (label, _provider) in sorted(self.collections.items())]
