@@ -8,3 +8,6 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from portal import signals  # noqa: F401
+        from portal.cache import connect_signals
+
+        connect_signals()

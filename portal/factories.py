@@ -1,7 +1,7 @@
 import wagtail_factories
 from wagtail.models import Locale, Page, Site
 
-from portal.models import HomePage, MapPage, StandardPage
+from portal.models import HomePage, MapPage, PortalSettings, StandardPage
 
 
 class HomePageFactory(wagtail_factories.PageFactory):
@@ -36,5 +36,8 @@ def make_site(**home_kwargs) -> HomePage:
         if child.specific_class is Page:
             child.delete()
     home = HomePageFactory(parent=root, **home_kwargs)
-    Site.objects.update_or_create(is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "西宁乡村文旅门户"})
+    site, _ = Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "西宁乡村文旅门户"}
+    )
+    PortalSettings.for_site(site)  # created up front, as load_demo does, not lazily mid-request
     return home

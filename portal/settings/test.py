@@ -15,3 +15,6 @@ MEDIA_ROOT = BASE_DIR / "artifacts" / "test-media"  # noqa: F405
 # Serve static files straight from the apps (no collectstatic needed outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Most tests change content through the ORM and re-read it; tests/test_cache.py switches it on.
+PAGE_CACHE_ENABLED = False
