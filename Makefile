@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+export PORT
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run serve test lint format install install-test browser-deps bench demo clean

@@ -46,6 +46,18 @@ class BasePage(Page):
     def get_share_image(self):
         return self.share_image or self.card_image
 
+    # Detail pages (routes, homestays, products) offer a printable QR code of their URL.
+    show_qr = False
+
+    def get_structured_data(self, request) -> list[dict]:
+        """schema.org objects for this page (JSON-LD); detail pages extend this list.
+
+        Every page carries its BreadcrumbList; base.html renders whatever this returns.
+        """
+        from portal.seo import breadcrumb_list
+
+        return [breadcrumb_list(self, request)] if self.depth > 2 else []
+
 
 class HomePage(BasePage):
     intro = models.CharField(_("导语 Intro"), max_length=250, blank=True)

@@ -6,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import search, views
+from portal import search, seo, views
 from portal.api import api_router
 
 urlpatterns = [
@@ -15,7 +15,9 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
     path("api/geo/<slug:name>.geojson", views.geo_layer, name="geo_layer"),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": seo.PortalSitemap}}, name="sitemap"),
+    path("robots.txt", seo.robots_txt, name="robots_txt"),
+    path("qr/<int:page_id>.<str:fmt>", seo.page_qr, name="page_qr"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -3,6 +3,8 @@
 Idempotent: every step checks what exists, so a second `make run` adds nothing twice.
 """
 
+import os
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Locale, Page, Site
@@ -60,12 +62,15 @@ class Command(BaseCommand):
                 search_description="西宁市乡村旅游门户：湟中区西纳川休闲农业、大通县朔北乡窎沟民俗文化、湟源县历史文化三条精品线路，河湟精品民宿，河湟田源农产品与节庆活动。",
             )
         )
+        # Full URLs (canonical links, sitemap, QR codes) point where `make run` serves the demo.
+        host = {"hostname": "127.0.0.1", "port": int(os.environ.get("PORT") or 8000)}
         if site:
             site.root_page = home
             site.site_name = "西宁乡村文旅门户"
+            site.hostname, site.port = host["hostname"], host["port"]
             site.save()
         else:
-            Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="西宁乡村文旅门户")
+            Site.objects.create(**host, root_page=home, is_default_site=True, site_name="西宁乡村文旅门户")
         return home, True
 
     def ensure_settings(self, home):

@@ -1,0 +1,105 @@
+"""Being found and shared: JSON-LD, Open Graph, hreflang, sitemap, robots.txt and QR codes.
+
+Pages describe themselves (`BasePage.get_structured_data`); base.html renders it for every page, so
+the subject apps never repeat the markup plumbing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import segno
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from wagtail.contrib.sitemaps import Sitemap
+from wagtail.models import Page
+
+SCHEMA = "https://schema.org"
+
+
+def json_ld(data) -> str:
+    """A <script type="application/ld+json"> block; '<', '>' and '&' escaped so text can't end it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308 - escaped above
+
+
+def breadcrumb_list(page, request) -> dict:
+    crumbs = [p for p in page.get_ancestors(inclusive=True).filter(depth__gt=1).only("id", "title", "url_path", "depth", "path")]
+    return {
+        "@context": SCHEMA,
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": i, "name": crumb.title, "item": crumb.get_full_url(request)} for i, crumb in enumerate(crumbs, 1)
+        ],
+    }
+
+
+def geo(location: dict | None) -> dict | None:
+    if not location or location.get("type") != "Point":
+        return None
+    lon, lat = location["coordinates"][:2]
+    return {"@type": "GeoCoordinates", "latitude": round(lat, 6), "longitude": round(lon, 6)}
+
+
+def image_url(image, request, spec="fill-1200x630") -> str | None:
+    if not image:
+        return None
+    rendition = image.get_rendition(spec)
+    return request.build_absolute_uri(rendition.url) if request else rendition.url
+
+
+class PortalSitemap(Sitemap):
+    """Every live public page in every language (Wagtail's own lists only the default tree)."""
+
+    def items(self):
+        root = self.get_wagtail_site().root_page
+        roots = Page.objects.filter(translation_key=root.translation_key)
+        qs = Page.objects.none()
+        for r in roots:
+            qs = qs | Page.objects.descendant_of(r, inclusive=True)
+        return qs.live().public().order_by("path").defer_streamfields().specific()
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        "Disallow: /en/search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+QR_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def page_qr(request, page_id: int, fmt: str):
+    """A printable QR code of a live public page's URL, for village posters and packaging."""
+    if fmt not in QR_FORMATS:
+        raise Http404
+    page = Page.objects.live().public().filter(pk=page_id).specific().first()
+    if page is None or not getattr(page, "show_qr", False):
+        raise Http404
+    url = page.get_full_url(request)
+    qr = segno.make(url, error="m", micro=False)
+    buf = io.BytesIO()
+    if fmt == "png":
+        scale = request.GET.get("scale", "")
+        scale = int(scale) if scale.isdigit() and 1 <= int(scale) <= 20 else 8
+        qr.save(buf, kind="png", scale=scale, border=4)
+    else:
+        qr.save(buf, kind="svg", scale=4, border=4, xmldecl=True, title=page.title)
+    response = HttpResponse(buf.getvalue(), content_type=QR_FORMATS[fmt])
+    response["Content-Disposition"] = f'inline; filename="qr-{page.slug}.{fmt}"'
+    return response
