@@ -45,7 +45,13 @@ serve: install
 browser-deps:
 	@bash scripts/install-browser-deps.sh
 
-test: install-test browser-deps
+# axe-core (accessibility checks injected by tests/browser) comes from the npm registry, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests (axe-core): apt-get install npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: install-test browser-deps node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
@@ -57,5 +63,9 @@ format: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk; }
+	$(BIN)/python scripts/bench.py
+
 clean:
-	rm -rf $(VENV) staticfiles artifacts
+	rm -rf $(VENV) staticfiles artifacts node_modules

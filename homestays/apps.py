@@ -1,12 +1,26 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HomestaysConfig(AppConfig):
     name = "homestays"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = _("民宿 Homestays")
 
     def ready(self):
-        from homestays import demo
-        from portal.registry import registry
+        from django.db.models.signals import post_save
+        from wagtail.permissions import register_permission_policy
+
+        from homestays import demo, layers
+        from homestays.models import HomestayIndexPage, Inquiry
+        from homestays.permissions import InquiryPermissionPolicy
+        from homestays.workflow import assign_homestay_workflow
+        from portal.registry import Layer, registry
 
         registry.register_demo("homestays", demo.load, order=20)
+        registry.register_layer(
+            Layer("homestays", _("民宿"), features=layers.homestay_features, models=("homestays.HomestayPage",), colour="#8a5a2b", order=30)
+        )
+        registry.register_collection("featured_homestays", _("河湟精品民宿推荐 Featured homestays"), layers.featured_homestays)
+        register_permission_policy(Inquiry, InquiryPermissionPolicy(Inquiry))
+        post_save.connect(assign_homestay_workflow, sender=HomestayIndexPage, dispatch_uid="homestays-assign-workflow")

@@ -1,11 +1,508 @@
-"""Demo content for the 民宿 section (called by `manage.py load_demo`)."""
+"""Demo content for the 民宿 section (called by `manage.py load_demo`, after the routes).
 
-from homestays.models import HomestayIndexPage
+Fourteen listings along the three routes: three belong to `owner1` (one still a draft), three to
+`owner2` (one waiting in 民宿审核), the rest to the editor. Owners get their permissions through
+homestays.owners.grant_listing, the same code the admin's invite view runs. Names, rooms and
+prices are invented and marked 示例; points are estimates near the routes' stops
+(../shared/seed/places.md). Idempotent: listings are looked up by slug.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from homestays.models import County, Grade, HomestayGalleryImage, HomestayIndexPage, HomestayPage, HomestayRoom, Inquiry
+from homestays.owners import grant_listing, make_owner, owner_collection
+from portal.demo import demo_image
+
+R = HomestayRoom
+
+LISTINGS = [
+    # slug, title, owner, county, township, village, (lat, lon), grade, certified, featured, palette, state
+    {
+        "slug": "kayang-huahai",
+        "title": "卡阳花海小院",
+        "owner": "owner1",
+        "county": County.HUANGZHONG,
+        "township": "拦隆口镇",
+        "village": "卡阳村",
+        "point": (36.6628, 101.4175),
+        "grade": Grade.JIA,
+        "certified": True,
+        "featured": True,
+        "palette": "flowers",
+        "summary": "乡趣卡阳景区脚下的土木小院，推窗是花海和云杉林，清晨可以走森林栈道。",
+        "amenities": ["heating", "hot-water", "wifi", "parking", "breakfast", "mobile-pay"],
+        "rooms": [
+            R(room_type="花园大床房", beds="一张1.8米大床", capacity=2, price_per_night=368),
+            R(room_type="家庭房", beds="一张1.8米大床 + 两张1.2米单人床", capacity=4, price_per_night=588),
+            R(room_type="标准间", beds="两张1.2米单人床", capacity=2, price_per_night=298),
+        ],
+        "meals": "含早餐（青稞饼、酸奶、奶茶）。午餐、晚餐可预订农家菜。",
+        "specialities": "手抓羊肉、甜醅、青稞酒；夏天可采蘑菇、挖野菜。",
+        "season": "全年（5月—10月花期最佳）",
+        "languages": "普通话、青海话",
+        "phone": "13897000001",
+        "wechat": "kayang-xiaoyuan",
+        "state": "live",
+    },
+    {
+        "slug": "xinachuan-qingke",
+        "title": "西纳川青稞园农家院",
+        "owner": "owner1",
+        "county": County.HUANGZHONG,
+        "township": "拦隆口镇",
+        "village": "拦隆口村",
+        "point": (36.7032, 101.4548),
+        "grade": Grade.YI,
+        "certified": False,
+        "featured": False,
+        "palette": "farm",
+        "summary": "青稞地边的农家院，可以跟主人下地、磨炒面、酿青稞酒。",
+        "amenities": ["heating", "hot-water", "wifi", "parking", "breakfast"],
+        "rooms": [
+            R(room_type="炕房", beds="土炕（可睡4人）", capacity=4, price_per_night=260),
+            R(room_type="标准间", beds="两张1.2米单人床", capacity=2, price_per_night=180),
+        ],
+        "meals": "农家饭按人计价，早餐 20 元/人。",
+        "specialities": "炒面、狗浇尿饼、青稞酒体验。",
+        "season": "全年",
+        "languages": "普通话、青海话",
+        "phone": "0971-2230001",
+        "wechat": "",
+        "state": "live",
+    },
+    {
+        "slug": "taersi-suyoudeng",
+        "title": "塔尔寺畔酥油灯客栈",
+        "owner": "owner1",
+        "county": County.HUANGZHONG,
+        "township": "鲁沙尔镇",
+        "village": "",
+        "point": (36.4952, 101.5736),
+        "grade": Grade.UNRATED,
+        "certified": False,
+        "featured": False,
+        "palette": "temple",
+        "summary": "离塔尔寺步行十分钟的藏式小楼（业主正在完善信息）。",
+        "amenities": ["heating", "hot-water", "wifi"],
+        "rooms": [R(room_type="藏式大床房", beds="一张1.5米大床", capacity=2, price_per_night=320)],
+        "meals": "",
+        "specialities": "",
+        "season": "全年",
+        "languages": "普通话、藏语",
+        "phone": "13897000003",
+        "wechat": "",
+        "state": "draft",
+    },
+    {
+        "slug": "shangwuzhuang-mujia",
+        "title": "上五庄牧家乐",
+        "owner": "editor",
+        "county": County.HUANGZHONG,
+        "township": "上五庄镇",
+        "village": "",
+        "point": (36.7585, 101.3712),
+        "grade": Grade.BING,
+        "certified": False,
+        "featured": False,
+        "palette": "plateau",
+        "summary": "西纳川上游的牧家，夏天能看到转场的牦牛群。",
+        "amenities": ["hot-water", "parking", "breakfast", "halal"],
+        "rooms": [
+            R(room_type="标准间", beds="两张1.2米单人床", capacity=2, price_per_night=150),
+            R(room_type="大通铺", beds="六张单人床", capacity=6, price_per_night=360),
+        ],
+        "meals": "清真厨房，手抓羊肉、酿皮。",
+        "specialities": "酸奶、曲拉、牦牛肉干。",
+        "season": "5月—10月",
+        "languages": "普通话、青海话",
+        "phone": "13897000004",
+        "wechat": "",
+        "state": "live",
+    },
+    {
+        "slug": "duoba-yunshan",
+        "title": "多巴云杉民宿",
+        "owner": "editor",
+        "county": County.HUANGZHONG,
+        "township": "多巴镇",
+        "village": "",
+        "point": (36.6561, 101.5044),
+        "grade": Grade.YI,
+        "certified": True,
+        "featured": False,
+        "palette": "plateau",
+        "summary": "紧挨多巴高原训练基地，适合跑步爱好者在 2300 米海拔适应训练。",
+        "amenities": ["heating", "hot-water", "wifi", "parking", "accessible", "mobile-pay"],
+        "rooms": [
+            R(room_type="标准间", beds="两张1.2米单人床", capacity=2, price_per_night=220),
+            R(room_type="无障碍大床房", beds="一张1.8米大床", capacity=2, price_per_night=260),
+        ],
+        "meals": "早餐 25 元/人；可做运动员营养餐。",
+        "specialities": "",
+        "season": "全年",
+        "languages": "普通话、英语",
+        "phone": "0971-2230005",
+        "wechat": "duoba-yunshan",
+        "state": "live",
+    },
+    {
+        "slug": "diaogou-huaer",
+        "title": "窎沟花儿院",
+        "owner": "owner2",
+        "county": County.DATONG,
+        "township": "朔北藏族乡",
+        "village": "窎沟村",
+        "point": (36.9786, 101.8377),
+        "grade": Grade.JIA,
+        "certified": True,
+        "featured": True,
+        "palette": "autumn",
+        "summary": "窎沟村里的四合院，主人会唱花儿；院里晒着青稞，墙上挂着刺绣。",
+        "amenities": ["heating", "hot-water", "wifi", "parking", "breakfast", "halal", "mobile-pay"],
+        "rooms": [
+            R(room_type="四合院大床房", beds="一张1.8米大床", capacity=2, price_per_night=398),
+            R(room_type="炕房", beds="土炕（可睡5人）", capacity=5, price_per_night=520),
+            R(room_type="标准间", beds="两张1.2米单人床", capacity=2, price_per_night=268),
+        ],
+        "meals": "含早餐；晚餐可订土火锅。",
+        "specialities": "花儿演唱、刺绣体验、青稞酒。",
+        "season": "全年（6月—10月边麻沟花期）",
+        "languages": "普通话、青海话、藏语",
+        "phone": "13997000006",
+        "wechat": "diaogou-huaer",
+        "state": "live",
+    },
+    {
+        "slug": "bianmagou-huahai",
+        "title": "边麻沟花海民宿",
+        "owner": "owner2",
+        "county": County.DATONG,
+        "township": "朔北藏族乡",
+        "village": "边麻沟村",
+        "point": (37.0018, 101.8622),
+        "grade": Grade.YI,
+        "certified": True,
+        "featured": False,
+        "palette": "flowers",
+        "summary": "八百亩花海旁的木屋，六月到十月中旬开满格桑花和油菜花。",
+        "amenities": ["heating", "hot-water", "wifi", "parking", "pets"],
+        "rooms": [
+            R(room_type="花海木屋", beds="一张1.5米大床", capacity=2, price_per_night=458),
+            R(room_type="亲子木屋", beds="一张1.5米大床 + 一张1.2米单人床", capacity=3, price_per_night=558),
+        ],
+        "meals": "早餐 30 元/人。",
+        "specialities": "花海摄影、篝火晚会。",
+        "season": "6月—10月中旬",
+        "languages": "普通话",
+        "phone": "13997000007",
+        "wechat": "",
+        "state": "moderation",
+    },
+    {
+        "slug": "shuobei-zangjia",
+        "title": "朔北藏家院子",
+        "owner": "owner2",
+        "county": County.DATONG,
+        "township": "朔北藏族乡",
+        "village": "",
+        "point": (36.9517, 101.8021),
+        "grade": Grade.BING,
+        "certified": False,
+        "featured": False,
+        "palette": "autumn",
+        "summary": "藏族人家的院子，酥油茶、糌粑管够。",
+        "amenities": ["heating", "hot-water", "breakfast"],
+        "rooms": [
+            R(room_type="藏式炕房", beds="土炕（可睡4人）", capacity=4, price_per_night=240),
+            R(room_type="标准间", beds="两张1.2米单人床", capacity=2, price_per_night=160),
+        ],
+        "meals": "含早餐：酥油茶、糌粑、酸奶。",
+        "specialities": "",
+        "season": "全年",
+        "languages": "普通话、藏语",
+        "phone": "0971-2740008",
+        "wechat": "",
+        "state": "live",
+    },
+    {
+        "slug": "yaozigou-muwu",
+        "title": "鹞子沟林间木屋",
+        "owner": "editor",
+        "county": County.DATONG,
+        "township": "宝库乡",
+        "village": "",
+        "point": (37.0392, 101.8268),
+        "grade": Grade.YI,
+        "certified": False,
+        "featured": False,
+        "palette": "plateau",
+        "summary": "森林景区里的原木屋，夜里能听到溪水声。",
+        "amenities": ["hot-water", "wifi", "parking", "oxygen"],
+        "rooms": [
+            R(room_type="林间木屋", beds="一张1.8米大床", capacity=2, price_per_night=680),
+            R(room_type="家庭木屋", beds="两张1.5米大床", capacity=4, price_per_night=800),
+        ],
+        "meals": "景区餐厅步行五分钟。",
+        "specialities": "森林徒步、观鸟。",
+        "season": "5月—10月",
+        "languages": "普通话",
+        "phone": "0971-2740009",
+        "wechat": "",
+        "state": "live",
+    },
+    {
+        "slug": "laoyeshan-qiaotou",
+        "title": "老爷山下桥头人家",
+        "owner": "editor",
+        "county": County.DATONG,
+        "township": "桥头镇",
+        "village": "",
+        "point": (36.9341, 101.6842),
+        "grade": Grade.UNRATED,
+        "certified": False,
+        "featured": False,
+        "palette": "temple",
+        "summary": "县城边的家庭旅馆，去老爷山花儿会最方便。",
+        "amenities": ["hot-water", "wifi", "mobile-pay"],
+        "rooms": [
+            R(room_type="标准间", beds="两张1.2米单人床", capacity=2, price_per_night=128),
+            R(room_type="三人间", beds="三张1.2米单人床", capacity=3, price_per_night=168),
+        ],
+        "meals": "",
+        "specialities": "",
+        "season": "全年",
+        "languages": "普通话、青海话",
+        "phone": "13997000010",
+        "wechat": "",
+        "state": "live",
+    },
+    {
+        "slug": "danggaer-paideng",
+        "title": "丹噶尔古城排灯客栈",
+        "owner": "editor",
+        "county": County.HUANGYUAN,
+        "township": "城关镇",
+        "village": "",
+        "point": (36.6881, 101.2652),
+        "grade": Grade.JIA,
+        "certified": True,
+        "featured": True,
+        "palette": "temple",
+        "summary": "古城老街上的四合院客栈，元宵、腊八推门就是排灯。",
+        "amenities": ["heating", "hot-water", "wifi", "breakfast", "accessible", "mobile-pay"],
+        "rooms": [
+            R(room_type="四合院大床房", beds="一张1.8米大床", capacity=2, price_per_night=428),
+            R(room_type="套房", beds="一张1.8米大床 + 沙发床", capacity=3, price_per_night=688),
+            R(room_type="标准间", beds="两张1.2米单人床", capacity=2, price_per_night=318),
+        ],
+        "meals": "含早餐；古城里小吃很多：酿皮、甜醅、羊肠面。",
+        "specialities": "排灯制作体验（需预约）。",
+        "season": "全年",
+        "languages": "普通话、青海话、英语",
+        "phone": "0971-4330011",
+        "wechat": "danggaer-inn",
+        "state": "live",
+    },
+    {
+        "slug": "daheigou-senlin",
+        "title": "大黑沟森林人家",
+        "owner": "editor",
+        "county": County.HUANGYUAN,
+        "township": "",
+        "village": "",
+        "point": (36.6721, 101.3698),
+        "grade": Grade.BING,
+        "certified": False,
+        "featured": False,
+        "palette": "plateau",
+        "summary": "森林公园门口的农家，夏天凉快，适合带孩子。",
+        "amenities": ["hot-water", "parking", "pets"],
+        "rooms": [
+            R(room_type="标准间", beds="两张1.2米单人床", capacity=2, price_per_night=138),
+            R(room_type="家庭房", beds="一张1.5米大床 + 一张1.2米单人床", capacity=3, price_per_night=198),
+        ],
+        "meals": "农家饭，可自带食材加工。",
+        "specialities": "",
+        "season": "5月—10月",
+        "languages": "普通话",
+        "phone": "13997000012",
+        "wechat": "",
+        "state": "live",
+    },
+    {
+        "slug": "zongjiagou-shanju",
+        "title": "宗家沟石室山居",
+        "owner": "editor",
+        "county": County.HUANGYUAN,
+        "township": "日月藏族乡",
+        "village": "宗家沟村",
+        "point": (36.6024, 101.1618),
+        "grade": Grade.BING,
+        "certified": False,
+        "featured": False,
+        "palette": "autumn",
+        "summary": "去“西王母石室”的山路边，石头垒的小院。",
+        "amenities": ["heating", "hot-water", "breakfast"],
+        "rooms": [R(room_type="石屋大床房", beds="一张1.5米大床", capacity=2, price_per_night=198)],
+        "meals": "含早餐。",
+        "specialities": "",
+        "season": "4月—10月",
+        "languages": "普通话、藏语",
+        "phone": "13997000013",
+        "wechat": "",
+        "state": "live",
+    },
+    {
+        "slug": "riyueshan-muzhang",
+        "title": "日月山牧帐营地",
+        "owner": "editor",
+        "county": County.HUANGYUAN,
+        "township": "日月藏族乡",
+        "village": "",
+        "point": (36.4462, 101.1003),
+        "grade": Grade.UNRATED,
+        "certified": False,
+        "featured": False,
+        "palette": "snow",
+        "summary": "海拔 3400 米的牧帐营地，看日出和星空；高原反应请量力而行。",
+        "amenities": ["oxygen", "parking", "breakfast", "halal"],
+        "rooms": [
+            R(room_type="牧帐", beds="两张单人床", capacity=2, price_per_night=260),
+            R(room_type="大牧帐", beds="六张单人床", capacity=6, price_per_night=720),
+        ],
+        "meals": "含早餐；晚餐手抓羊肉。",
+        "specialities": "骑马、赛马会（7月）。",
+        "season": "6月—9月",
+        "languages": "普通话、藏语",
+        "phone": "13997000014",
+        "wechat": "",
+        "state": "live",
+    },
+]
+
+HOUSE_RULES = "入住请出示身份证，按规定实名登记。\n22:00 后请保持安静。\n室内禁止吸烟。\n高原地区昼夜温差大，请带外套。"
+DEMO_NOTE = "（示例内容：民宿名称、房价和联系方式均为虚构。）"
 
 
 def load(ctx):
     index = HomestayIndexPage.objects.first()
     if index is None:
-        index = ctx.home.add_child(instance=HomestayIndexPage(title="民宿", slug="homestays", show_in_menus=True))
+        index = ctx.home.add_child(
+            instance=HomestayIndexPage(
+                title="民宿",
+                slug="homestays",
+                show_in_menus=True,
+                intro="<p>河湟精品民宿：住在三条乡村旅游精品线路旁的村子里，吃农家饭、听花儿、看排灯。按县区、等级、价格、人数和设施筛选，或找离某条线路最近的民宿。</p>",
+            )
+        )
         ctx.log("Created HomestayIndexPage /homestays/")
+    users = ctx.users
+    for owner in ("owner1", "owner2"):
+        if owner in users:
+            make_owner(users[owner])
+    existing = set(index.get_children().values_list("slug", flat=True))
+    for n, spec in enumerate(LISTINGS):
+        if spec["slug"] in existing:
+            continue
+        _create_listing(index, spec, n, users, ctx)
+    _demo_inquiries(users.get("owner1"))
     return index
+
+
+def _create_listing(index, spec, n, users, ctx):
+    owner = users.get(spec["owner"]) or users.get("editor")
+    editor = users.get("editor")
+    collection = owner_collection(owner) if spec["owner"].startswith("owner") and owner else None
+    hero = demo_image(f"民宿 · {spec['title']}", spec["palette"], collection=collection)
+    lat, lon = spec["point"]
+    page = HomestayPage(
+        title=spec["title"],
+        slug=spec["slug"],
+        owner=owner,
+        summary=spec["summary"],
+        image=hero,
+        county=spec["county"],
+        township=spec["township"],
+        village=spec["village"],
+        address=f"{spec['village'] or spec['township'] or '县城'}{n + 1}号（示例地址）",
+        location={"type": "Point", "coordinates": [lon, lat]},
+        grade=spec["grade"],
+        brand_certified=spec["certified"],
+        brand_certificate_no=f"HHJP-示例-{n + 1:03d}" if spec["certified"] else "",
+        amenities=spec["amenities"],
+        meals=spec["meals"],
+        specialities=spec["specialities"],
+        open_season=spec["season"],
+        languages=spec["languages"],
+        house_rules=HOUSE_RULES,
+        phone=spec["phone"],
+        wechat_id=spec["wechat"],
+        business_licence_no=f"91630100MA75XX{n:04d}（示例）" if spec["state"] != "draft" else "",
+        special_trade_permit_no=f"青公特旅字第示例{n:04d}号" if spec["state"] != "draft" else "",
+        featured=spec["featured"],
+        search_description=spec["summary"],
+        description=[("paragraph", f"<p>{spec['summary']}</p><p>{DEMO_NOTE}</p>")],
+    )
+    for order, room in enumerate(spec["rooms"]):
+        room_photo = demo_image(f"房间 · {spec['title']} · {room.room_type}", spec["palette"], collection=collection)
+        page.rooms.add(
+            HomestayRoom(
+                sort_order=order,
+                room_type=room.room_type,
+                beds=room.beds,
+                capacity=room.capacity,
+                price_per_night=room.price_per_night,
+                photos=[("photo", room_photo)],
+            )
+        )
+    for order, label in enumerate(("院子", "周边")):
+        page.gallery_images.add(
+            HomestayGalleryImage(sort_order=order, image=demo_image(f"民宿 · {spec['title']} · {label}", spec["palette"], collection=collection), caption=label)
+        )
+    page.live = spec["state"] == "live"
+    index.add_child(instance=page)
+    if spec["owner"].startswith("owner") and owner:
+        grant_listing(owner, page)
+    revision = page.save_revision(user=owner if spec["state"] != "live" else editor)
+    if spec["state"] == "live":
+        revision.publish(user=editor)
+    elif spec["state"] == "moderation":
+        from homestays.workflow import homestay_workflow
+
+        workflow = page.get_workflow() or homestay_workflow()
+        if workflow:
+            workflow.start(page, owner)
+    ctx.log(f"Created homestay /homestays/{spec['slug']}/ ({spec['state']}, owner {owner.username if owner else '-'})")
+
+
+def _demo_inquiries(owner1):
+    if owner1 is None:
+        return
+    listings = list(HomestayPage.objects.live().filter(owner=owner1).order_by("path"))
+    if not listings or Inquiry.objects.filter(listing__in=listings).exists():
+        return
+    today = timezone.localdate()
+    samples = [
+        ("王女士", "13800000001", 12, 2, 2, "想订花园大床房，两个大人，有停车位吗？"),
+        ("Li Wei", "13800000002", 20, 3, 4, "一家四口，孩子 6 岁和 9 岁，能加床吗？"),
+        ("张先生", "0971-6000003", 35, 1, 2, ""),
+    ]
+    for i, (name, phone, days, nights, guests, message) in enumerate(samples):
+        arrival = today + dt.timedelta(days=days)
+        Inquiry.objects.create(
+            listing=listings[i % len(listings)],
+            name=name,
+            phone=phone,
+            arrival=arrival,
+            departure=arrival + dt.timedelta(days=nights),
+            guests=guests,
+            message=message,
+            consent=True,
+            notified=True,
+            notify_attempts=1,
+            created=timezone.now() - dt.timedelta(days=i * 3),
+        )

@@ -1,20 +1,105 @@
+"""河湟精品民宿: listings that their owners edit, editors approve, and travellers ask about.
+
+A listing is a page, so owners get Wagtail's drafts, revisions and the 民宿审核 workflow for free;
+who may edit which listing is plain Wagtail page permissions (see owners.py). Rooms are inline
+rows; the price range and capacity the index filters on are copied onto the page when it is saved,
+so filtering and sorting are SQL, not Python.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from modelcluster.fields import ParentalKey
+from rest_framework import serializers
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel, MultipleChooserPanel, ObjectList, TabbedInterface
 from wagtail.api import APIField
-from wagtail.fields import RichTextField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model
+from wagtail.images.api.fields import ImageRenditionField
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.models import Orderable, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from homestays.fields import ChoiceListField
+from homestays.validators import PHONE_HELP, normalise_phone, tel_href, validate_phone
+from portal.blocks import BaseStreamBlock
+from portal.fields import GeoJSONField
 from portal.models import BasePage
+
+CARD_SPEC = "fill-480x320|format-webp"
+THUMB_SPEC = "fill-160x120|format-webp"
+HERO_SPEC = "fill-1200x675|format-webp"
+GALLERY_SPEC = "fill-400x300|format-webp"
+ROOM_SPEC = "fill-320x240|format-webp"
+# what portal.seo asks for (Open Graph and JSON-LD)
+OG_SPEC = "fill-600x600"
+SHARE_SPEC = "fill-1200x630"
+NEARBY_ROUTES_KM = 10
+
+# The permission that makes someone a homestay *editor*: sees licence numbers and every inquiry,
+# invites owners. Granted to Editors and Moderators by migration 0003.
+MANAGE_PERMISSION = "homestays.manage_homestays"
+
+
+class County(models.TextChoices):
+    """The seven county-level divisions of Xining; ASCII codes keep filter URLs readable."""
+
+    CHENGDONG = "chengdong", _("城东区")
+    CHENGZHONG = "chengzhong", _("城中区")
+    CHENGXI = "chengxi", _("城西区")
+    CHENGBEI = "chengbei", _("城北区")
+    HUANGZHONG = "huangzhong", _("湟中区")
+    DATONG = "datong", _("大通县")
+    HUANGYUAN = "huangyuan", _("湟源县")
+
+
+class Grade(models.TextChoices):
+    """Grades of the national homestay standard LB/T 065-2019 (Amendment 1, 2021)."""
+
+    JIA = "jia", _("甲级")
+    YI = "yi", _("乙级")
+    BING = "bing", _("丙级")
+    UNRATED = "unrated", _("未评级")
+
+
+class Amenity(models.TextChoices):
+    HEATING = "heating", _("地暖")
+    HOT_WATER = "hot-water", _("24小时热水")
+    WIFI = "wifi", _("Wi-Fi")
+    PARKING = "parking", _("停车位")
+    BREAKFAST = "breakfast", _("含早餐")
+    HALAL = "halal", _("清真厨房")
+    OXYGEN = "oxygen", _("供氧")
+    ACCESSIBLE = "accessible", _("无障碍客房")
+    PETS = "pets", _("可带宠物")
+    MOBILE_PAY = "mobile-pay", _("微信/支付宝")
+
+
+class HomestayPageQuerySet(PageQuerySet):
+    def for_cards(self):
+        """What a card, a map marker and the filters need, in a constant number of queries."""
+        return self.prefetch_related(Prefetch("image", queryset=get_image_model().objects.prefetch_renditions(CARD_SPEC, THUMB_SPEC)))
+
+
+HomestayPageManager = PageManager.from_queryset(HomestayPageQuerySet)
 
 
 class HomestayIndexPage(BasePage):
-    """The one 河湟精品民宿 section page; its children are listed here."""
+    """/homestays/: the filterable list and map of listings."""
 
     intro = RichTextField(_("导语 Intro"), blank=True, features=["bold", "italic", "link"])
+    per_page = 12
 
     max_count = 1
     parent_page_types = ["portal.HomePage"]
-    subpage_types: list[str] = []
+    subpage_types = ["homestays.HomestayPage"]
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
     search_fields = BasePage.search_fields + [index.SearchField("intro")]
@@ -22,3 +107,384 @@ class HomestayIndexPage(BasePage):
 
     class Meta:
         verbose_name = _("民宿 Homestays index")
+
+    def get_context(self, request, *args, **kwargs):
+        from homestays.views import index_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(index_context(self, request))
+        return context
+
+
+def _editor_field(name: str, **kwargs) -> FieldPanel:
+    return FieldPanel(name, permission=MANAGE_PERMISSION, **kwargs)
+
+
+class HomestayPage(RoutablePageMixin, BasePage):
+    summary = models.CharField(_("一句话简介 Summary"), max_length=200, blank=True, help_text=_("显示在列表卡片和搜索结果里。One sentence for cards."))
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("主图 Main photo"))
+
+    # Where
+    county = models.CharField(_("县区 County"), max_length=20, choices=County.choices, db_index=True)
+    township = models.CharField(_("乡镇 Township"), max_length=60, blank=True)
+    village = models.CharField(_("村 Village"), max_length=60, blank=True)
+    address = models.CharField(_("地址 Address"), max_length=200, blank=True)
+    location = GeoJSONField(
+        _("位置 Location"), geom_types=("Point",), null=True, blank=True, help_text=_("在地图上点一下民宿的位置。Click the map where the house is.")
+    )
+
+    # Quality
+    grade = models.CharField(_("等级 Grade"), max_length=10, choices=Grade.choices, default=Grade.UNRATED, db_index=True, help_text=_("LB/T 065 旅游民宿等级"))
+    brand_certified = models.BooleanField(_("河湟精品民宿认证 河湟精品民宿 certified"), default=False)
+    brand_certificate_no = models.CharField(_("认证编号 Certificate number"), max_length=60, blank=True)
+
+    # Stay
+    amenities = ChoiceListField(_("设施与服务 Amenities"), choices=Amenity.choices)
+    meals = models.TextField(_("餐饮 Meals"), blank=True, help_text=_("例如：含早餐；可预订农家午餐、晚餐。"))
+    specialities = models.TextField(_("特色美食与体验 Local specialities"), blank=True, help_text=_("例如：手抓羊肉、青稞酒、酸奶；采摘、花儿演唱。"))
+    check_in_time = models.TimeField(_("入住时间 Check-in from"), default="14:00")
+    check_out_time = models.TimeField(_("退房时间 Check-out by"), default="12:00")
+    open_season = models.CharField(_("营业季节 Open season"), max_length=80, blank=True, default="全年", help_text=_("例如：全年，或 5月—10月"))
+    languages = models.CharField(_("服务语言 Languages spoken"), max_length=120, blank=True, default="普通话", help_text=_("例如：普通话、青海话、藏语、英语"))
+    house_rules = models.TextField(_("入住须知 House rules"), blank=True)
+
+    # Contact (public)
+    phone = models.CharField(_("联系电话 Phone"), max_length=30, blank=True, validators=[validate_phone], help_text=PHONE_HELP)
+    wechat_id = models.CharField(_("微信号 WeChat ID"), max_length=40, blank=True)
+
+    # Registration: editors only; the public sees 已备案.
+    business_licence_no = models.CharField(_("营业执照编号 Business licence no."), max_length=60, blank=True)
+    special_trade_permit_no = models.CharField(_("特种行业许可证编号 Special trade permit no."), max_length=60, blank=True)
+
+    description = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("详细介绍 Description"))
+    featured = models.BooleanField(_("首页推荐 Featured"), default=False, help_text=_("Show on the home page's 河湟精品民宿 section."))
+
+    # Derived from the rooms on every save (see save()); never edited by hand.
+    min_price = models.PositiveIntegerField(_("最低价 Lowest price"), null=True, blank=True, editable=False, db_index=True)
+    max_price = models.PositiveIntegerField(_("最高价 Highest price"), null=True, blank=True, editable=False)
+    total_capacity = models.PositiveIntegerField(_("可住人数 Guests"), default=0, editable=False, db_index=True)
+
+    objects = HomestayPageManager()
+
+    parent_page_types = ["homestays.HomestayIndexPage"]
+    subpage_types: list[str] = []
+
+    content_panels = BasePage.content_panels + [
+        HelpPanel(
+            content=_(
+                "<p>填好后点页面底部的 <strong>“提交 民宿审核”</strong>，编辑审核通过后才会在网站上显示。"
+                "只点“保存草稿”不会提交审核。</p>"
+                "<p>Fill in the listing, then use <strong>Submit to 民宿审核</strong> at the bottom: an editor checks it before it goes live.</p>"
+            ),
+            heading=_("怎么用 How this works"),
+        ),
+        FieldPanel("summary"),
+        FieldPanel("image"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("county"), FieldPanel("township"), FieldPanel("village")]),
+                FieldPanel("address"),
+                FieldPanel("location"),
+            ],
+            heading=_("位置 Where"),
+        ),
+        InlinePanel("rooms", heading=_("房间与价格 Rooms and prices"), label=_("房间 Room"), min_num=1),
+        FieldPanel("amenities"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("check_in_time"), FieldPanel("check_out_time")]),
+                FieldRowPanel([FieldPanel("open_season"), FieldPanel("languages")]),
+                FieldPanel("meals"),
+                FieldPanel("specialities"),
+                FieldPanel("house_rules"),
+            ],
+            heading=_("入住信息 Stay"),
+        ),
+        FieldRowPanel([FieldPanel("phone"), FieldPanel("wechat_id")], heading=_("联系方式 Contact")),
+        MultipleChooserPanel("gallery_images", chooser_field_name="image", heading=_("相册 Gallery"), label=_("照片 Photo")),
+        FieldPanel("description"),
+    ]
+    # Editor-only fields are FieldPanels with a permission: Wagtail then leaves them out of an
+    # owner's form altogether, so an owner can neither see nor post them (hiding a whole tab
+    # would only hide it). Owners also never get the slug: the listing's URL is the editors' call.
+    review_panels = [
+        FieldRowPanel([_editor_field("grade"), _editor_field("featured")], heading=_("等级与推荐 Grade")),
+        FieldRowPanel([_editor_field("brand_certified"), _editor_field("brand_certificate_no")], heading=_("河湟精品民宿")),
+        FieldRowPanel(
+            [_editor_field("business_licence_no"), _editor_field("special_trade_permit_no")],
+            heading=_("证照（仅编辑可见，公众只看到“已备案”）Licences (editors only)"),
+        ),
+    ]
+    promote_panels = [
+        _editor_field("slug"),
+        _editor_field("seo_title"),
+        _editor_field("search_description"),
+        _editor_field("share_image"),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("民宿信息 Listing")),
+            ObjectList(review_panels, heading=_("审核 Review")),
+            ObjectList(promote_panels, heading=_("推广 Promote")),
+            ObjectList(BasePage.settings_panels, heading=_("设置 Settings")),
+        ]
+    )
+
+    search_fields = BasePage.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("village"),
+        index.SearchField("township"),
+        index.SearchField("specialities"),
+        index.SearchField("description"),
+        index.FilterField("county"),
+        index.FilterField("grade"),
+        index.FilterField("featured"),
+    ]
+    # Public fields only: never licence numbers, the owner or the WeChat ID (private contact).
+    api_fields = [
+        APIField("summary"),
+        APIField("image", serializer=ImageRenditionField(HERO_SPEC)),
+        APIField("county"),
+        APIField("township"),
+        APIField("village"),
+        APIField("address"),
+        APIField("location"),
+        APIField("grade"),
+        APIField("brand_certified"),
+        APIField("registered", serializer=serializers.BooleanField(source="is_registered", read_only=True)),
+        APIField("amenities", serializer=serializers.ListField(child=serializers.CharField(), read_only=True)),
+        APIField("meals"),
+        APIField("specialities"),
+        APIField("check_in_time"),
+        APIField("check_out_time"),
+        APIField("open_season"),
+        APIField("languages"),
+        APIField("house_rules"),
+        APIField("phone"),
+        APIField("min_price"),
+        APIField("max_price"),
+        APIField("total_capacity"),
+        APIField("rooms"),
+        APIField("gallery_images"),
+        APIField("description"),
+        APIField("featured"),
+    ]
+
+    show_qr = True
+
+    class Meta:
+        verbose_name = _("民宿 Homestay")
+        verbose_name_plural = _("民宿 Homestays")
+        permissions = [("manage_homestays", _("管理民宿业主、证照与全部咨询 Manage homestay owners, licences and all inquiries"))]
+
+    # ------------------------------------------------------------------ derived values
+
+    def update_room_summary(self) -> None:
+        """Copy the rooms' price range and total capacity onto the page (for SQL filters)."""
+        prices = []
+        capacity = 0
+        for room in self.rooms.all():
+            if room.price_per_night:
+                prices.append(room.price_per_night)
+            capacity += room.capacity or 0
+        self.min_price = min(prices) if prices else None
+        self.max_price = max(prices) if prices else None
+        self.total_capacity = capacity
+
+    def save(self, *args, **kwargs):
+        # The rooms in memory are the ones about to be committed (a form, a revision being
+        # published), so the summary always matches the rooms saved with this row.
+        self.update_room_summary()
+        return super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.brand_certified and not self.brand_certificate_no.strip():
+            errors["brand_certificate_no"] = _("已认证的民宿需要填写认证编号。A certified homestay needs its certificate number.")
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except ValueError:
+                pass  # reported by the field's validator
+        if errors:
+            raise ValidationError(errors)
+
+    # ------------------------------------------------------------------ display
+
+    @property
+    def is_registered(self) -> bool:
+        """Both licences on file: what the public is told (已备案), never the numbers."""
+        return bool(self.business_licence_no.strip() and self.special_trade_permit_no.strip())
+
+    @property
+    def tel_href(self) -> str:
+        return tel_href(self.phone)
+
+    @property
+    def place(self) -> str:
+        parts = []
+        for part in (self.get_county_display(), self.township, self.village):
+            part = str(part or "").strip()
+            if part and part not in parts:
+                parts.append(part)
+        return "".join(parts)
+
+    @property
+    def price_label(self) -> str:
+        if self.min_price is None:
+            return ""
+        if self.max_price and self.max_price != self.min_price:
+            return f"¥{self.min_price}–{self.max_price}"
+        return f"¥{self.min_price}"
+
+    @property
+    def amenity_labels(self) -> list[str]:
+        labels = dict(Amenity.choices)
+        return [str(labels[code]) for code in self.amenities if code in labels]
+
+    @property
+    def card_image(self):
+        return self.image or self.share_image
+
+    @property
+    def card_summary(self) -> str:
+        return self.summary or self.search_description or ""
+
+    @property
+    def card_meta(self) -> str:
+        parts = [str(self.get_county_display())]
+        if self.grade != Grade.UNRATED:
+            parts.append(str(self.get_grade_display()))
+        if self.min_price is not None:
+            parts.append(str(_("¥%(price)s 起/晚") % {"price": self.min_price}))
+        return " · ".join(parts)
+
+    def get_structured_data(self, request) -> list[dict]:
+        from portal.seo import SCHEMA, image_url
+
+        data = {"@context": SCHEMA, "@type": "BedAndBreakfast", "name": self.title}
+        if self.card_summary:
+            data["description"] = self.card_summary
+        data["address"] = {
+            "@type": "PostalAddress",
+            "addressRegion": "青海省",
+            "addressLocality": "西宁市" + str(self.get_county_display()),
+            "streetAddress": "".join(p for p in (self.township, self.village, self.address) if p),
+            "addressCountry": "CN",
+        }
+        if self.location:
+            lon, lat = self.location["coordinates"][:2]
+            data["geo"] = {"@type": "GeoCoordinates", "latitude": lat, "longitude": lon}
+        if self.phone:
+            data["telephone"] = self.phone
+        if self.min_price is not None:
+            data["priceRange"] = f"CNY {self.min_price}–{self.max_price}" if self.max_price != self.min_price else f"CNY {self.min_price}"
+        if self.image_id:
+            data["image"] = image_url(self.image, request, SHARE_SPEC)
+        if self.amenities:
+            data["amenityFeature"] = [{"@type": "LocationFeatureSpecification", "name": label, "value": True} for label in self.amenity_labels]
+        data["checkinTime"] = self.check_in_time.strftime("%H:%M") if hasattr(self.check_in_time, "strftime") else str(self.check_in_time)
+        data["checkoutTime"] = self.check_out_time.strftime("%H:%M") if hasattr(self.check_out_time, "strftime") else str(self.check_out_time)
+        return super().get_structured_data(request) + [data]
+
+    def get_context(self, request, *args, **kwargs):
+        from homestays.views import homestay_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(homestay_context(self, request))
+        return context
+
+    # ------------------------------------------------------------------ inquiries
+
+    @path("inquire/", name="inquire")
+    def inquire(self, request):
+        from homestays.views import inquire
+
+        return inquire(self, request)
+
+    @path("inquire/sent/", name="inquiry_sent")
+    def inquiry_sent(self, request):
+        from homestays.views import inquiry_sent
+
+        return inquiry_sent(self, request)
+
+    def inquire_url(self, request=None) -> str:
+        return (self.get_url(request) or "/") + self.reverse_subpage("inquire").lstrip("/")
+
+
+class HomestayRoom(Orderable):
+    page = ParentalKey(HomestayPage, on_delete=models.CASCADE, related_name="rooms")
+    room_type = models.CharField(_("房型 Room type"), max_length=60, help_text=_("例如：标准间、大床房、家庭房、炕房"))
+    beds = models.CharField(_("床位 Beds"), max_length=80, blank=True, help_text=_("例如：两张1.2米单人床"))
+    capacity = models.PositiveSmallIntegerField(_("可住人数 Sleeps"), default=2, validators=[MinValueValidator(1), MaxValueValidator(20)])
+    price_per_night = models.PositiveIntegerField(
+        _("每晚价格（元）Price per night (CNY)"), validators=[MinValueValidator(1), MaxValueValidator(100_000)], help_text=_("人民币，整数")
+    )
+    photos = StreamField([("photo", ImageChooserBlock(label=_("照片 Photo")))], blank=True, verbose_name=_("房间照片 Photos"))
+
+    panels = [
+        FieldRowPanel([FieldPanel("room_type"), FieldPanel("beds")]),
+        FieldRowPanel([FieldPanel("capacity"), FieldPanel("price_per_night")]),
+        FieldPanel("photos"),
+    ]
+    api_fields = [APIField("room_type"), APIField("beds"), APIField("capacity"), APIField("price_per_night")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("房间 Room")
+        verbose_name_plural = _("房间 Rooms")
+
+    def __str__(self):
+        return f"{self.room_type} ¥{self.price_per_night}"
+
+    @property
+    def photo_ids(self) -> list[int]:
+        ids = []
+        for block in self.photos.raw_data:
+            value = block.get("value") if isinstance(block, dict) else None
+            if isinstance(value, int):
+                ids.append(value)
+        return ids
+
+
+class HomestayGalleryImage(Orderable):
+    page = ParentalKey(HomestayPage, on_delete=models.CASCADE, related_name="gallery_images")
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+", verbose_name=_("照片 Photo"))
+    caption = models.CharField(_("说明 Caption"), max_length=200, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("caption")]
+    api_fields = [APIField("image", serializer=ImageRenditionField(GALLERY_SPEC)), APIField("caption")]
+
+
+class Inquiry(models.Model):
+    """A traveller's question to one listing. Saved before anything else happens (mail may fail);
+    `notified` / `notify_attempts` let `send_pending_inquiry_notices` retry the owner's e-mail."""
+
+    listing = models.ForeignKey(HomestayPage, on_delete=models.CASCADE, related_name="inquiries", verbose_name=_("民宿 Listing"))
+    name = models.CharField(_("称呼 Name"), max_length=60)
+    phone = models.CharField(_("电话 Phone"), max_length=30)
+    arrival = models.DateField(_("入住日期 Arrival"))
+    departure = models.DateField(_("离店日期 Departure"))
+    guests = models.PositiveSmallIntegerField(_("人数 Guests"))
+    message = models.TextField(_("留言 Message"), blank=True, max_length=2000)
+    consent = models.BooleanField(_("同意联系 Consent to be contacted"), default=False)
+    created = models.DateTimeField(_("提交时间 Received"), default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    notified = models.BooleanField(_("已通知业主 Owner notified"), default=False, db_index=True)
+    notify_attempts = models.PositiveSmallIntegerField(_("通知尝试次数 Notice attempts"), default=0)
+    last_notify_error = models.CharField(_("最近一次通知错误 Last notice error"), max_length=300, blank=True)
+
+    # An inquiry never shows on public pages: saving one must not purge the page cache.
+    page_cache_ignore = True
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("住宿咨询 Inquiry")
+        verbose_name_plural = _("住宿咨询 Inquiries")
+
+    def __str__(self):
+        return f"{self.name} · {self.arrival:%m-%d}–{self.departure:%m-%d} · {self.listing.title}"
+
+    @property
+    def nights(self) -> int:
+        return (self.departure - self.arrival).days

@@ -1,12 +1,23 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NewsConfig(AppConfig):
     name = "news"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = _("资讯 News")
 
     def ready(self):
-        from news import demo
+        from django.db.models.signals import post_save
+
+        from news import demo, providers
+        from news.models import NewsIndexPage
+        from news.workflow import assign_news_workflow
         from portal.registry import registry
 
         registry.register_demo("news", demo.load, order=40)
+        registry.register_collection("upcoming_events", _("近期节庆活动 Upcoming festivals"), providers.upcoming_events)
+        registry.register_collection("latest_news", _("最新资讯 Latest news"), providers.latest_news)
+        registry.register_related("events", providers.related_events)
+        registry.register_related("news", providers.related_news)
+        post_save.connect(assign_news_workflow, sender=NewsIndexPage, dispatch_uid="news-assign-workflow")

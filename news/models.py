@@ -1,24 +1,473 @@
+"""节庆资讯: news items, some of which are events.
+
+Why one page type and not a separate EventPage: an event *is* a news item with a date range and a
+venue. Editors write one page, the listing and feeds need one query, and when the event has ended
+it simply stays on as news — nothing to convert or archive. `is_event` switches the event fields on.
+
+"Upcoming" means "has not ended yet" (event_end >= now), so a festival still running today is
+listed and shown on the home page and on its route pages until its last day is over.
+"""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.api import APIField
-from wagtail.fields import RichTextField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model
+from wagtail.models import Orderable, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from portal.blocks import BaseStreamBlock
+from portal.fields import GeoJSONField
 from portal.models import BasePage
 
+# The same rendition spec as portal/includes/card.html, so prefetched renditions are the ones used.
+CARD_RENDITION = "fill-480x320|format-webp"
+# Page types an editor may hand-pick as related; model strings, never imports of the other apps.
+RELATED_PAGE_TYPES = ["routes.RoutePage", "homestays.HomestayPage", "products.ProductPage"]
 
-class NewsIndexPage(BasePage):
-    """The one 节庆资讯 section page; its children are listed here."""
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def month_bounds(year: int, month: int | None) -> tuple[datetime.datetime, datetime.datetime]:
+    """[start, end) of a calendar month (or year) in Asia/Shanghai, as aware datetimes."""
+    tz = local_tz()
+    if month:
+        start = datetime.datetime(year, month, 1, tzinfo=tz)
+        end = datetime.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    else:
+        start = datetime.datetime(year, 1, 1, tzinfo=tz)
+        end = datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+    return start, end
+
+
+LUNAR_MONTHS = ["正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊"]
+LUNAR_DIGITS = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"]
+
+
+def lunar_label(day: datetime.date) -> str:
+    """e.g. 农历六月初六: printed beside festivals whose date follows the lunar calendar."""
+    from lunardate import LunarDate
+
+    try:
+        lunar = LunarDate.from_solar_date(day.year, day.month, day.day)
+    except ValueError:  # outside the library's 1900–2099 table
+        return ""
+    d = lunar.day
+    if d <= 10:
+        day_name = "初" + LUNAR_DIGITS[d]
+    elif d < 20:
+        day_name = "十" + LUNAR_DIGITS[d - 10]
+    elif d == 20:
+        day_name = "二十"
+    elif d < 30:
+        day_name = "廿" + LUNAR_DIGITS[d - 20]
+    else:
+        day_name = "三十"
+    return f"农历{'闰' if lunar.is_leap_month else ''}{LUNAR_MONTHS[lunar.month - 1]}月{day_name}"
+
+
+class NewsPageQuerySet(PageQuerySet):
+    def events(self):
+        return self.filter(is_event=True, event_start__isnull=False)
+
+    def upcoming(self, now=None):
+        """Events that have not ended: still shown as 'upcoming' on their last day."""
+        return self.events().filter(event_end__gte=now or timezone.now()).order_by("event_start", "pk")
+
+    def past_events(self, now=None):
+        return self.events().filter(event_end__lt=now or timezone.now()).order_by("-event_end", "-pk")
+
+    def in_period(self, year: int, month: int | None = None):
+        """News dated in the period, and events running at any time during it (a June–October
+        flower season is listed under July too)."""
+        start, end = month_bounds(year, month)
+        news = Q(is_event=False, date__gte=start.date(), date__lt=end.date())
+        events = Q(is_event=True, event_start__lt=end, event_end__gte=start)
+        return self.filter(news | events)
+
+    def with_cards(self):
+        """Everything a card or list item needs, in a constant number of queries."""
+        images = get_image_model().objects.prefetch_renditions(CARD_RENDITION)
+        return self.prefetch_related(
+            Prefetch("image", queryset=images),
+            Prefetch("share_image", queryset=images),
+            "tags",
+        )
+
+
+NewsPageManager = PageManager.from_queryset(NewsPageQuerySet)
+
+
+class NewsIndexPage(RoutablePageMixin, BasePage):
+    """The one 节庆资讯 section page: the listing, the RSS/Atom feeds and the events calendar."""
 
     intro = RichTextField(_("导语 Intro"), blank=True, features=["bold", "italic", "link"])
 
     max_count = 1
     parent_page_types = ["portal.HomePage"]
-    subpage_types: list[str] = []
+    subpage_types = ["news.NewsPage"]
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
     search_fields = BasePage.search_fields + [index.SearchField("intro")]
     api_fields = [APIField("intro")]
 
+    per_page = 12
+
     class Meta:
         verbose_name = _("资讯 News index")
+
+    def news_items(self):
+        """Live, public news under this index (drafts and private pages never listed or fed)."""
+        return NewsPage.objects.child_of(self).live().public()
+
+    # --- listing -----------------------------------------------------------------------------
+
+    @path("", name="listing")
+    def listing(self, request):
+        from news.views import listing_context
+
+        context = listing_context(self, request)
+        response = self.render(request, context_overrides=context)
+        if context["filter_errors"]:
+            # The page still renders (bad values ignored, with a message) but says 400, so crawlers
+            # drop the junk URL and the anonymous page cache does not store it.
+            response.status_code = 400
+        return response
+
+    # --- feeds --------------------------------------------------------------------------------
+
+    @path("feed/rss/", name="rss")
+    def rss_feed(self, request):
+        from news.feeds import NewsRssFeed
+
+        return NewsRssFeed()(request, index=self)
+
+    @path("feed/atom/", name="atom")
+    def atom_feed(self, request):
+        from news.feeds import NewsAtomFeed
+
+        return NewsAtomFeed()(request, index=self)
+
+    @re_path(r"^events\.ics/$", name="ics")
+    def events_ics(self, request):
+        from news.calendar import calendar_response
+
+        events = self.news_items().upcoming().prefetch_related("tags")[:200]
+        return calendar_response(request, events, name=f"{self.title} · {_('节庆活动')}")
+
+    def subpage_url(self, name: str) -> str:
+        """Absolute path of a route; '.ics' routes are served without the trailing slash."""
+        url = self.url + self.reverse_subpage(name)
+        return url[:-1] if url.endswith(".ics/") else url
+
+
+class NewsPageTag(TaggedItemBase):
+    content_object = ParentalKey("news.NewsPage", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class NewsPage(RoutablePageMixin, BasePage):
+    date = models.DateField(_("日期 Date"), default=timezone.localdate, help_text=_("The date of the news; shown and used to sort the listing."))
+    lead = models.TextField(_("导语 Lead"), max_length=400, help_text=_("One or two sentences: shown on cards, in feeds and in calendars."))
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("题图 Main image"))
+    image_alt = models.CharField(
+        _("题图替代文字 Image alt text"), max_length=200, blank=True, help_text=_("Describe the picture for people who cannot see it.")
+    )
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("正文 Body"))
+    tags = ClusterTaggableManager(through=NewsPageTag, blank=True, verbose_name=_("标签 Tags"))
+    source = models.CharField(_("来源 Source"), max_length=120, blank=True, help_text=_("e.g. 西宁市文化旅游广电局"))
+    source_url = models.URLField(_("来源链接 Source link"), blank=True)
+
+    is_event = models.BooleanField(
+        _("这是一项活动 This is an event"),
+        default=False,
+        help_text=_("Adds it to the events calendar and, until it ends, to the home page and its related pages."),
+    )
+    event_start = models.DateTimeField(_("开始时间 Starts"), null=True, blank=True, help_text=_("北京时间 Beijing time (Asia/Shanghai)."))
+    event_end = models.DateTimeField(_("结束时间 Ends"), null=True, blank=True, help_text=_("Leave empty for an event that ends on the day it starts."))
+    venue = models.CharField(_("地点 Venue"), max_length=160, blank=True)
+    venue_location = GeoJSONField(_("地点位置 Venue on the map"), geom_types=("Point",), null=True, blank=True)
+    lunar_note = models.CharField(
+        _("农历说明 Lunar calendar note"), max_length=120, blank=True, help_text=_("For festivals fixed to the lunar calendar, e.g. 每年农历六月初六.")
+    )
+    organiser = models.CharField(_("主办单位 Organiser"), max_length=160, blank=True)
+    admission = models.CharField(_("门票 Admission"), max_length=160, blank=True, help_text=_("e.g. 免费 or 成人 80 元"))
+    booking_url = models.URLField(_("预约链接 Booking link"), blank=True)
+
+    objects = NewsPageManager()
+
+    parent_page_types = ["news.NewsIndexPage"]
+    subpage_types: list[str] = []
+
+    content_panels = BasePage.content_panels + [
+        FieldRowPanel([FieldPanel("date"), FieldPanel("source"), FieldPanel("source_url")], heading=_("日期与来源 Date and source")),
+        FieldPanel("lead"),
+        MultiFieldPanel([FieldPanel("image"), FieldPanel("image_alt")], heading=_("题图 Main image")),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+        MultiFieldPanel(
+            [
+                FieldPanel("is_event"),
+                FieldRowPanel([FieldPanel("event_start"), FieldPanel("event_end")]),
+                FieldPanel("lunar_note"),
+                FieldPanel("venue"),
+                FieldPanel("venue_location"),
+                FieldRowPanel([FieldPanel("organiser"), FieldPanel("admission")]),
+                FieldPanel("booking_url"),
+            ],
+            heading=_("活动 Event"),
+        ),
+        InlinePanel("related_links", heading=_("相关线路、民宿、产品 Related routes, homestays, products"), label=_("相关页面 Related page")),
+    ]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("lead"),
+        index.SearchField("body"),
+        index.SearchField("venue"),
+        index.SearchField("source"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+        index.FilterField("date"),
+        index.FilterField("is_event"),
+        index.FilterField("event_end"),
+    ]
+    api_fields = [
+        APIField("date"),
+        APIField("lead"),
+        APIField("body"),
+        APIField("tags"),
+        APIField("source"),
+        APIField("is_event"),
+        APIField("event_start"),
+        APIField("event_end"),
+        APIField("venue"),
+        APIField("venue_location"),
+        APIField("lunar_note"),
+        APIField("organiser"),
+        APIField("admission"),
+        APIField("booking_url"),
+    ]
+
+    class Meta:
+        verbose_name = _("资讯 News item")
+        verbose_name_plural = _("资讯 News items")
+        indexes = [models.Index(fields=["is_event", "event_end"], name="news_event_end_idx")]
+
+    def clean(self):
+        super().clean()
+        if not self.is_event:
+            return
+        errors = {}
+        if not self.event_start:
+            errors["event_start"] = _("An event needs a start time.")
+        if not self.venue:
+            errors["venue"] = _("An event needs a venue.")
+        if self.event_start and not self.event_end:
+            # A one-day event ends at midnight Beijing time, not at its start time.
+            local_start = timezone.localtime(self.event_start, local_tz())
+            self.event_end = datetime.datetime.combine(local_start.date(), datetime.time(23, 59, 59), tzinfo=local_tz())
+        if self.event_start and self.event_end and self.event_end < self.event_start:
+            errors["event_end"] = _("The event cannot end before it starts.")
+        if errors:
+            raise ValidationError(errors)
+
+    # --- what cards, feeds and templates ask --------------------------------------------------
+
+    @property
+    def card_image(self):
+        return self.image or self.share_image
+
+    @property
+    def card_summary(self) -> str:
+        return self.lead
+
+    @property
+    def card_meta(self) -> str:
+        if self.is_event and self.event_start:
+            return f"{self.when_label} · {self.venue}" if self.venue else self.when_label
+        return f"{self.date:%Y-%m-%d}" + (f" · {self.source}" if self.source else "")
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.event_start, local_tz()) if self.event_start else None
+
+    @property
+    def local_end(self):
+        return timezone.localtime(self.event_end, local_tz()) if self.event_end else None
+
+    @property
+    def when_label(self) -> str:
+        """Dates in the Chinese style readers expect: 2027年7月9日 09:00 – 7月11日 18:00."""
+        start, end = self.local_start, self.local_end
+        if not start:
+            return ""
+        label = f"{start.year}年{start.month}月{start.day}日"
+        all_day = start.hour == 0 and start.minute == 0 and (not end or (end.hour, end.minute) in ((23, 59), (0, 0)))
+        if not all_day:
+            label += f" {start:%H:%M}"
+        if end and end.date() != start.date():
+            label += " – " + (f"{end.year}年" if end.year != start.year else "") + f"{end.month}月{end.day}日"
+            if not all_day:
+                label += f" {end:%H:%M}"
+        elif end and not all_day and (end.hour, end.minute) != (23, 59):
+            label += f"–{end:%H:%M}"
+        return label
+
+    @property
+    def lunar_label(self) -> str:
+        return lunar_label(self.local_start.date()) if self.event_start else ""
+
+    def event_status(self, now=None) -> str:
+        """'upcoming', 'ongoing' or 'past' ('' for plain news)."""
+        if not (self.is_event and self.event_start):
+            return ""
+        now = now or timezone.now()
+        if self.event_end and self.event_end < now:
+            return "past"
+        return "ongoing" if self.event_start <= now else "upcoming"
+
+    @property
+    def event_status_label(self) -> str:
+        return {"upcoming": _("即将开始"), "ongoing": _("进行中"), "past": _("已结束")}.get(self.event_status(), "")
+
+    @property
+    def ics_uid(self) -> str:
+        """Stable across edits, renames and moves: calendars update the event instead of duplicating it."""
+        return f"news-{self.translation_key}@xining-rural"
+
+    def venue_geojson(self):
+        if not self.venue_location:
+            return None
+        feature = {
+            "type": "Feature",
+            "geometry": self.venue_location,
+            "properties": {"name": self.venue or self.title, "url": self.url or "", "kind": "event", "summary": self.when_label},
+        }
+        return {"type": "FeatureCollection", "features": [feature]}
+
+    def get_structured_data(self, request) -> list[dict]:
+        """NewsArticle for every item, plus a schema.org Event for events (search engines' event listings)."""
+        from portal.seo import SCHEMA, geo, image_url
+
+        url = self.get_full_url(request)
+        image = image_url(self.card_image, request)
+        article = {
+            "@context": SCHEMA,
+            "@type": "NewsArticle",
+            "headline": self.title[:110],
+            "description": self.lead,
+            "url": url,
+            "datePublished": self.date.isoformat(),
+        }
+        if self.last_published_at:
+            article["dateModified"] = self.last_published_at.isoformat()
+        if self.source:
+            article["author"] = {"@type": "Organization", "name": self.source}
+        if image:
+            article["image"] = image
+        data = super().get_structured_data(request) + [article]
+        if self.is_event and self.event_start:
+            place = {"@type": "Place", "name": self.venue or self.title, "address": self.venue or self.title}
+            if geo(self.venue_location):
+                place["geo"] = geo(self.venue_location)
+            event = {
+                "@context": SCHEMA,
+                "@type": "Event",
+                "name": self.title,
+                "description": self.lead,
+                "url": url,
+                "startDate": self.local_start.isoformat(),
+                "endDate": (self.local_end or self.local_start).isoformat(),
+                "eventStatus": "https://schema.org/EventScheduled",
+                "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+                "location": place,
+            }
+            if self.organiser:
+                event["organizer"] = {"@type": "Organization", "name": self.organiser}
+            if image:
+                event["image"] = image
+            if self.booking_url:
+                event["offers"] = {"@type": "Offer", "url": self.booking_url, "description": self.admission}
+            data.append(event)
+        return data
+
+    def related_pages(self):
+        """Hand-picked related pages that are live and public, in the editor's order."""
+        from wagtail.models import Page
+
+        ids = [link.page_id for link in self.related_links.all() if link.page_id]
+        if not ids:
+            return []
+        pages = {p.pk: p for p in Page.objects.filter(pk__in=ids).live().public().specific()}
+        return [pages[i] for i in dict.fromkeys(ids) if i in pages]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        parent = NewsIndexPage.objects.ancestor_of(self).last()
+        if parent:
+            context.update(news_index=parent, rss_url=parent.subpage_url("rss"), atom_url=parent.subpage_url("atom"), ics_url=parent.subpage_url("ics"))
+        context["related_pages"] = self.related_pages()
+        context["venue_geo"] = self.venue_geojson() if self.is_event else None
+        return context
+
+    @re_path(r"^event\.ics/$", name="ics")
+    def event_ics(self, request):
+        """'Add to calendar': the same VEVENT (same UID) as in the feed, so calendars merge them."""
+        from news.calendar import calendar_response
+
+        if not (self.is_event and self.event_start):
+            raise Http404
+        return calendar_response(request, [self], name=self.title, filename=f"{self.slug}.ics")
+
+    @property
+    def ics_url(self) -> str:
+        return (self.url or "") + "event.ics"
+
+
+def installed_models(model_strings: list[str]) -> list[str]:
+    from django.apps import apps
+
+    found = []
+    for name in model_strings:
+        try:
+            apps.get_model(name)
+        except LookupError:
+            continue
+        found.append(name)
+    return found
+
+
+class RelatedPageChooserPanel(PageChooserPanel):
+    """The page chooser restricted to RELATED_PAGE_TYPES, skipping any subject app not installed, so
+    news keeps working (and picks a model up as soon as it exists) whichever of them a site runs."""
+
+    def get_form_options(self):
+        self.page_type = installed_models(RELATED_PAGE_TYPES) or None
+        return super().get_form_options()
+
+
+class NewsPageRelatedPage(Orderable):
+    """A route, homestay or product this news item is about; the event then shows on that page."""
+
+    news_page = ParentalKey(NewsPage, on_delete=models.CASCADE, related_name="related_links")
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name=_("页面 Page"))
+
+    panels = [RelatedPageChooserPanel("page")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("相关页面 Related page")

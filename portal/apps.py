@@ -9,5 +9,9 @@ class PortalConfig(AppConfig):
     def ready(self):
         from portal import signals  # noqa: F401
         from portal.cache import connect_signals
+        from portal.search.signals import connect_signals as connect_search_signals
+        from portal.uploads import connect_signals as connect_upload_signals
 
         connect_signals()
+        connect_upload_signals()  # GPS location stripped from uploaded photos
+        connect_search_signals()  # re-index a page once its inline children (route stops) are saved

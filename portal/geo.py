@@ -132,3 +132,53 @@ def point(lon: float, lat: float) -> dict:
 
 def feature(geometry: dict, **properties: Any) -> dict:
     return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+# --- WGS-84 → GCJ-02 ---------------------------------------------------------------------------
+# Chinese map services (高德 Gaode/AutoNavi, Tencent) draw their tiles in GCJ-02, a datum that
+# offsets WGS-84 by up to several hundred metres (≈ 170 m in Xining). Our data stays WGS-84 everywhere;
+# this shift is applied only for display on such tiles (map.js carries the same formula). It is the
+# widely published algorithm (see googollee/eviltransform, wandergis/coordtransform), tested in
+# tests/test_geo.py against their reference pairs.
+
+_GCJ_A = 6378245.0  # Krasovsky 1940 semi-major axis used by the GCJ-02 algorithm
+_GCJ_EE = 0.00669342162296594323  # its first eccentricity squared
+
+
+def out_of_china(lon: float, lat: float) -> bool:
+    """GCJ-02 applies only inside this rough box around China; elsewhere it is the identity."""
+    return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
+
+
+def _gcj_delta(lon: float, lat: float) -> tuple[float, float]:
+    x, y = lon - 105.0, lat - 35.0
+    common = (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    d_lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x)) + common
+    d_lat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    d_lat += (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    d_lon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x)) + common
+    d_lon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    d_lon += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    rad_lat = lat / 180.0 * math.pi
+    magic = 1 - _GCJ_EE * math.sin(rad_lat) ** 2
+    sqrt_magic = math.sqrt(magic)
+    d_lat = (d_lat * 180.0) / ((_GCJ_A * (1 - _GCJ_EE)) / (magic * sqrt_magic) * math.pi)
+    d_lon = (d_lon * 180.0) / (_GCJ_A / sqrt_magic * math.cos(rad_lat) * math.pi)
+    return d_lon, d_lat
+
+
+def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    """(lon, lat) in WGS-84 → (lon, lat) in GCJ-02; unchanged outside China."""
+    if out_of_china(lon, lat):
+        return lon, lat
+    d_lon, d_lat = _gcj_delta(lon, lat)
+    return lon + d_lon, lat + d_lat
+
+
+def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    """Inverse of wgs84_to_gcj02 by fixed-point iteration (the shift varies slowly): < 1 cm."""
+    w_lon, w_lat = lon, lat
+    for _step in range(6):
+        g_lon, g_lat = wgs84_to_gcj02(w_lon, w_lat)
+        w_lon, w_lat = w_lon - (g_lon - lon), w_lat - (g_lat - lat)
+    return w_lon, w_lat

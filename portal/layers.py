@@ -2,6 +2,8 @@
 
 A layer's FeatureCollection is built once and kept in the cache (Redis in production, shared by
 all workers) together with its ETag and Last-Modified, until a signal in portal.signals drops it.
+Building a layer runs the owning app's queries; serving it afterwards runs none, which is what
+lets every map, the "near me" search and the cross-app "nearby" relations lean on it.
 """
 
 from __future__ import annotations
@@ -10,28 +12,67 @@ import hashlib
 import json
 import math
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
-from portal.geo import distance_to_geometry_km, geometry_bounds
+from portal.geo import distance_to_geometry_km, geometry_bounds, iter_lines
 from portal.registry import registry
 
 CACHE_PREFIX = "portal:geo:"
 CACHE_SECONDS = 60 * 60 * 24
 
+# The map page's five layers. An app that has not registered its layer yet still gets a toggle,
+# an empty list and a legend entry with these defaults; its registration overrides them.
+MAP_PAGE_LAYERS = ("routes", "stops", "homestays", "products", "stations")
+LAYER_DEFAULTS = {
+    "routes": (_("路线"), "#c2410c"),
+    "stops": (_("沿线站点"), "#2b5c8a"),
+    "homestays": (_("民宿"), "#8a5a2b"),
+    "products": (_("特产产地"), "#15803d"),
+    "stations": (_("电商服务站"), "#7c3aed"),
+}
 
-def cache_key(name: str) -> str:
-    return f"{CACHE_PREFIX}{name}"
+# Display names of the `kind` codes layers use; a layer may also send its own `kind_label`.
+KIND_LABELS = {
+    "village": _("村庄"),
+    "scenic": _("景区"),
+    "heritage": _("寺院/文物"),
+    "farm": _("农园"),
+    "museum": _("博物馆"),
+    "service": _("服务点"),
+    "route": _("路线"),
+    "stop": _("站点"),
+    "homestay": _("民宿"),
+    "product": _("特产"),
+    "station": _("服务站"),
+}
+
+
+def kind_label(properties: dict) -> str:
+    kind = properties.get("kind") or ""
+    return str(properties.get("kind_label") or KIND_LABELS.get(kind, kind))
+
+
+def cache_key(name: str, language: str | None = None) -> str:
+    # Names, URLs and kind labels in a layer can depend on the active language.
+    return f"{CACHE_PREFIX}{name}:{language or get_language() or settings.LANGUAGE_CODE}"
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def layer_payload(name: str) -> dict:
-    """{"features": [...], "etag": str, "last_modified": datetime} for a registered layer."""
+    """{"features", "body", "etag", "last_modified"} for a registered layer, built at most once per invalidation."""
     key = cache_key(name)
     payload = cache.get(key)
     if payload is None:
         layer = registry.layers[name]
-        features = layer.features()
-        body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
+        features = list(layer.features())
+        body = _dumps({"type": "FeatureCollection", "features": features})
         payload = {
             "features": features,
             "body": body,
@@ -43,41 +84,62 @@ def layer_payload(name: str) -> dict:
 
 
 def invalidate(name: str | None = None) -> None:
-    """Drop one layer's cached GeoJSON, or every layer's when name is None."""
+    """Drop one layer's cached GeoJSON (in every language), or every layer's when name is None."""
     names = [name] if name else list(registry.layers)
-    cache.delete_many([cache_key(n) for n in names])
+    languages = [code for code, _label in settings.LANGUAGES]
+    cache.delete_many([cache_key(n, lang) for n in names for lang in languages])
 
 
 def layers_for_model(label: str) -> list[str]:
     return [layer.name for layer in registry.layers.values() if label in layer.models]
 
 
+def layer_info(names) -> list[dict]:
+    """Label and colour of each named layer, for toggles, legends and map.js."""
+    info = []
+    for name in names:
+        layer = registry.layers.get(name)
+        default_label, default_colour = LAYER_DEFAULTS.get(name, (name, "#1f6f5c"))
+        info.append(
+            {
+                "name": name,
+                "label": str(layer.label if layer else default_label),
+                "colour": layer.colour if layer else default_colour,
+                "registered": layer is not None,
+            }
+        )
+    return info
+
+
 def nearby(name: str, geometry: dict, km: float) -> list[tuple[float, dict]]:
     """Features of a layer within `km` of a geometry, nearest first, as (distance_km, feature).
 
     This is how one app asks about another's objects ("homestays near this route") without
-    importing its models.
+    importing its models. Unknown layers answer an empty list, so an app can ask before the
+    other app is installed.
     """
     if name not in registry.layers or not geometry:
         return []
+    return within_km(layer_payload(name)["features"], geometry, km)
+
+
+def within_km(features: list[dict], geometry: dict, km: float) -> list[tuple[float, dict]]:
     found = []
-    for feat in layer_payload(name)["features"]:
-        d = _feature_distance(feat, geometry)
+    for feat in features:
+        d = feature_distance_km(feat, geometry)
         if d <= km:
             found.append((d, feat))
     found.sort(key=lambda pair: pair[0])
     return found
 
 
-def _feature_distance(feat: dict, geometry: dict) -> float:
+def feature_distance_km(feat: dict, geometry: dict) -> float:
     fg = feat.get("geometry") or {}
     if fg.get("type") == "Point":
         return distance_to_geometry_km(fg["coordinates"], geometry)
     if geometry.get("type") == "Point":
         return distance_to_geometry_km(geometry["coordinates"], fg)
     # line to line: the nearest vertex of one to the other is close enough at route scale
-    from portal.geo import iter_lines
-
     best = math.inf
     for line in iter_lines(fg):
         for pos in line:
@@ -86,6 +148,7 @@ def _feature_distance(feat: dict, geometry: dict) -> float:
 
 
 def in_bbox(feat: dict, bbox: tuple[float, float, float, float]) -> bool:
+    """Whether a feature's bounds intersect the box (lines crossing the box count)."""
     b = geometry_bounds(feat.get("geometry"))
     if b is None:
         return False

@@ -97,6 +97,28 @@ class MapPage(BasePage):
     class Meta:
         verbose_name = _("地图页 Map page")
 
+    def get_context(self, request, *args, **kwargs):
+        """The five layers with their features, for the toggles, the legend and the text list view.
+
+        Features come from the cached layer payloads the map itself fetches, so the list and the
+        map always agree and rendering the page costs no queries once the layers are cached.
+        """
+        from portal.layers import MAP_PAGE_LAYERS, kind_label, layer_info, layer_payload
+
+        context = super().get_context(request, *args, **kwargs)
+        groups = []
+        for info in layer_info(MAP_PAGE_LAYERS):
+            features = layer_payload(info["name"])["features"] if info["registered"] else []
+            items = []
+            for feat in features:
+                props = feat.get("properties") or {}
+                items.append({**props, "kind_label": kind_label(props), "geometry_type": (feat.get("geometry") or {}).get("type", "")})
+            groups.append({**info, "items": items})
+        context["map_layers"] = groups
+        context["map_layer_names"] = ",".join(MAP_PAGE_LAYERS)
+        context["route_legend"] = [item for group in groups if group["name"] == "routes" for item in group["items"] if item.get("colour")]
+        return context
+
 
 class StandardPage(BasePage):
     """Plain pages such as 关于我们 About or 游客须知 Visitor advice."""

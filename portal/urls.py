@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import search, seo, views
+from portal import seo, views
 from portal.api import api_router
+from portal.search import views as search_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -30,7 +32,15 @@ if settings.DEBUG:
 
 # Chinese at / (no prefix), English under /en/.
 urlpatterns += i18n_patterns(
-    path("search/", search.search, name="search"),
+    path("search/", search_views.search, name="search"),
+    path("search/autocomplete/", search_views.autocomplete, name="search_autocomplete"),
+    # Wagtail's page URLs cannot contain a dot; let routable pages also serve "<page path>/<name>.ics"
+    # (e.g. /news/events.ics, /news/<slug>/event.ics) through normal page routing and privacy checks.
+    re_path(r"^((?:[\w\-]+/)+[\w\-]+\.ics)$", wagtail_views.serve, name="wagtail_serve_ics"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )
+
+# Error pages that need no database (portal/templates/{404,500,503}.html); a database outage
+# raised outside a view still answers 503 (see portal.views.server_error).
+handler500 = "portal.views.server_error"

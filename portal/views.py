@@ -1,12 +1,16 @@
+import hashlib
 import json
+import math
 
 from django.db import connection
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
-from django.utils.http import http_date, parse_http_date_safe
+from django.http import HttpResponse, JsonResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from portal import layers
+from portal.geo import point
 from portal.registry import registry
 
 
@@ -22,71 +26,142 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
 
 
+class BadParameter(ValueError):
+    """A query parameter the visitor can fix; answered with 400 and this message."""
+
+
 def _floats(raw: str, count: int, name: str) -> list[float]:
     parts = raw.split(",")
     if len(parts) != count:
-        raise ValueError(_("%(name)s needs %(count)d comma-separated numbers.") % {"name": name, "count": count})
+        raise BadParameter(_("%(name)s needs %(count)d comma-separated numbers.") % {"name": name, "count": count})
     try:
         values = [float(p) for p in parts]
     except ValueError:
-        raise ValueError(_("%(name)s must contain numbers only.") % {"name": name}) from None
-    if any(v != v or v in (float("inf"), float("-inf")) for v in values):
-        raise ValueError(_("%(name)s must contain finite numbers.") % {"name": name})
+        raise BadParameter(_("%(name)s must contain numbers only.") % {"name": name}) from None
+    if not all(math.isfinite(v) for v in values):
+        raise BadParameter(_("%(name)s must contain finite numbers.") % {"name": name})
     return values
 
 
-@require_GET
+def _geo_filters(params) -> tuple[tuple | None, tuple | None]:
+    """Parse ?bbox= and ?near=&km= into ((minlon, minlat, maxlon, maxlat) | None, (lon, lat, km) | None)."""
+    bbox = near = None
+    if "bbox" in params:
+        min_lon, min_lat, max_lon, max_lat = _floats(params["bbox"], 4, "bbox")
+        if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+            raise BadParameter(_("bbox must be minlon,minlat,maxlon,maxlat within −180…180 and −90…90, with min ≤ max."))
+        bbox = (min_lon, min_lat, max_lon, max_lat)
+    if "near" in params or "km" in params:
+        if "near" not in params:
+            raise BadParameter(_("km needs near=lon,lat."))
+        lon, lat = _floats(params["near"], 2, "near")
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise BadParameter(_("near must be lon,lat (longitude first) within −180…180 and −90…90."))
+        try:
+            km = float(params.get("km", "10"))
+        except ValueError:
+            raise BadParameter(_("km must be a number.")) from None
+        if not (math.isfinite(km) and 0 < km <= MAX_NEAR_KM):
+            raise BadParameter(_("km must be greater than 0 and at most %(max)d.") % {"max": MAX_NEAR_KM})
+        near = (lon, lat, km)
+    return bbox, near
+
+
+MAX_NEAR_KM = 500
+
+
+def filtered_etag(etag: str, bbox, near) -> str:
+    """The ETag of a filtered answer: the layer's ETag plus the parsed filter, hashed with SHA-256.
+
+    Parsed numbers rather than the raw query string, so "101.50" and "101.5" agree; SHA-256 rather
+    than hash(), which Python salts per process.
+    """
+    key = json.dumps({"bbox": bbox, "near": near}, sort_keys=True)
+    return '"' + hashlib.sha256((etag + key).encode()).hexdigest()[:32] + '"'
+
+
+@require_safe
 def geo_layer(request, name):
-    """/api/geo/<layer>.geojson: a cached RFC 7946 FeatureCollection, 304-aware, filterable."""
+    """/api/geo/<layer>.geojson: a cached RFC 7946 FeatureCollection, 304-aware, filterable.
+
+    Filtered answers get their own ETag derived from the layer's ETag and the normalised filter,
+    with a stable hash, so every worker process agrees on it and browsers can revalidate them.
+    """
     if name not in registry.layers:
-        return JsonResponse(
-            {"error": _("Unknown layer %(name)s. Known layers: %(known)s.") % {"name": name, "known": ", ".join(sorted(registry.layers))}}, status=404
-        )
-    payload = layers.layer_payload(name)
-    features = payload["features"]
-    filtered = False
+        known = ", ".join(sorted(registry.layers)) or "—"
+        return JsonResponse({"error": _("Unknown layer %(name)s. Known layers: %(known)s.") % {"name": name, "known": known}}, status=404)
     try:
-        if "bbox" in request.GET:
-            min_lon, min_lat, max_lon, max_lat = _floats(request.GET["bbox"], 4, "bbox")
-            if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-                raise ValueError(_("bbox must be minlon,minlat,maxlon,maxlat within −180…180 and −90…90, min ≤ max."))
-            features = [f for f in features if layers.in_bbox(f, (min_lon, min_lat, max_lon, max_lat))]
-            filtered = True
-        if "near" in request.GET or "km" in request.GET:
-            lon, lat = _floats(request.GET.get("near", ""), 2, "near")
-            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                raise ValueError(_("near must be lon,lat within −180…180 and −90…90."))
-            try:
-                km = float(request.GET.get("km", "10"))
-            except ValueError:
-                raise ValueError(_("km must be a number.")) from None
-            if not (0 < km <= 500):
-                raise ValueError(_("km must be greater than 0 and at most 500."))
-            from portal.geo import point
+        bbox, near = _geo_filters(request.GET)
+    except BadParameter as exc:
+        return JsonResponse({"error": str(exc)}, status=400, json_dumps_params={"ensure_ascii": False})
 
-            near = [(d, f) for d, f in layers.nearby(name, point(lon, lat), km)]
-            keep = {id(f) for f in features}
-            features = []
-            for d, f in near:
-                if id(f) in keep:
-                    f = {**f, "properties": {**f["properties"], "distance_km": round(d, 2)}}
-                    features.append(f)
-            filtered = True
-    except ValueError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-
-    etag = payload["etag"]
-    if filtered:
-        etag = etag[:-1] + "-" + str(abs(hash(request.GET.urlencode())) % 10**8) + '"'
+    payload = layers.layer_payload(name)
+    etag = filtered_etag(payload["etag"], bbox, near) if (bbox or near) else payload["etag"]
     last_modified = payload["last_modified"]
-    inm = request.headers.get("If-None-Match")
-    ims = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    if (inm and etag in [t.strip() for t in inm.split(",")]) or (not inm and ims and ims >= int(last_modified.timestamp())):
-        response = HttpResponseNotModified()
+
+    not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
+    if not_modified is not None:
+        response = not_modified
     else:
-        body = payload["body"] if not filtered else json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
+        if bbox or near:
+            features = payload["features"]
+            if bbox:
+                features = [f for f in features if layers.in_bbox(f, bbox)]
+            if near:
+                lon, lat, km = near
+                features = [
+                    {**f, "properties": {**f.get("properties", {}), "distance_km": round(d, 2)}} for d, f in layers.within_km(features, point(lon, lat), km)
+                ]
+            body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
+        else:
+            body = payload["body"]
         response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified.timestamp())
     response["Cache-Control"] = "public, max-age=0, must-revalidate"
+    return response
+
+
+def ratelimited(request, exception=None):
+    """settings.RATELIMIT_VIEW: the friendly 429 page for every rate limit (django-ratelimit's
+    decorator and portal.middleware.RateLimitMiddleware), rendered without touching the database."""
+    from django.conf import settings
+    from django.template import loader
+
+    body = loader.get_template("429.html").render({"STATIC_URL": settings.STATIC_URL})
+    response = HttpResponse(body, status=429, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = "60"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request):
+    """handler500: a database outage anywhere in the request (middleware included, where
+    DatabaseUnavailableMiddleware cannot see it) becomes the 503 page; anything else the 500 page.
+    Neither page needs the database."""
+    import sys
+
+    from django.conf import settings
+    from django.template import loader
+
+    from portal.middleware import database_is_down, database_unavailable_response
+
+    if database_is_down(sys.exc_info()[1]):
+        return database_unavailable_response()
+    body = loader.get_template("500.html").render({"STATIC_URL": settings.STATIC_URL})
+    return HttpResponse(body, status=500, content_type="text/html; charset=utf-8")
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """settings.AXES_LOCKOUT_CALLABLE: the lockout page (429) after too many failed logins for one
+    username from one address, saying how long the lock lasts."""
+    from axes.helpers import get_cool_off
+    from django.shortcuts import render
+
+    cool_off = get_cool_off(request)
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else 0
+    # Rendered now, not a TemplateResponse: axes returns it from its middleware, after the
+    # point where Django renders template responses.
+    response = render(request, "portal/lockout.html", {"cooloff_minutes": minutes}, status=429)
+    response["Cache-Control"] = "no-store"
     return response

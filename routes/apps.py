@@ -4,9 +4,15 @@ from django.apps import AppConfig
 class RoutesConfig(AppConfig):
     name = "routes"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "线路 Routes"
 
     def ready(self):
-        from portal.registry import registry
-        from routes import demo
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.registry import Layer, registry
+        from routes import demo, layers
 
         registry.register_demo("routes", demo.load, order=10)
+        registry.register_layer(Layer("routes", _("路线"), features=layers.route_features, models=("routes.RoutePage",), colour="#c2410c", order=10))
+        registry.register_layer(Layer("stops", _("沿线站点"), features=layers.stop_features, models=("routes.RoutePage",), colour="#2b5c8a", order=20))
+        registry.register_collection("routes", _("三条精品线路 The routes"), layers.featured_routes)

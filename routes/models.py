@@ -1,10 +1,106 @@
+"""The three rural tourism routes (乡村旅游精品线路): route pages, their stops, downloads and facts."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Count, Prefetch
+from django.shortcuts import render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel, ObjectList, PageChooserPanel, TabbedInterface
 from wagtail.api import APIField
-from wagtail.fields import RichTextField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.coreutils import resolve_model_string
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from portal.blocks import BaseStreamBlock
+from portal.fields import GeoJSONField
+from portal.geo import LINE_TYPES, feature
 from portal.models import BasePage
+from portal.widgets import MapWidget
+from routes import exports, geometry
+from routes.forms import RoutePageForm
+
+MONTHS = [(m, _("%(m)d月") % {"m": m}) for m in range(1, 13)]
+
+THEME_CHOICES = [
+    ("agriculture", _("休闲农业 Leisure farming")),
+    ("folk", _("民俗文化 Folk culture")),
+    ("history", _("历史文化 History and heritage")),
+    ("nature", _("自然生态 Nature")),
+]
+
+STOP_KINDS = [
+    ("village", _("村庄 Village")),
+    ("scenic", _("景区 Scenic spot")),
+    ("heritage", _("寺院/文物 Temple or heritage site")),
+    ("farm", _("农园 Farm or orchard")),
+    ("museum", _("博物馆 Museum")),
+    ("service", _("服务点 Service point")),
+]
+
+# What visitors read: Chinese only (the English comes from translations), unlike the bilingual
+# admin labels above.
+THEME_LABELS = {"agriculture": _("休闲农业"), "folk": _("民俗文化"), "history": _("历史文化"), "nature": _("自然生态")}
+KIND_LABELS = {"village": _("村庄"), "scenic": _("景区"), "heritage": _("寺院/文物"), "farm": _("农园"), "museum": _("博物馆"), "service": _("服务点")}
+
+# Card and thumbnail sizes in one place, so the prefetches below match what templates ask for.
+CARD_RENDITION = "fill-640x400|format-webp"
+HERO_RENDITION = "fill-1200x600|format-webp"
+STOP_RENDITION = "fill-480x320|format-webp"
+THUMB_RENDITION = "fill-160x120|format-webp"
+
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #c2410c."))
+
+
+class MonthsField(models.JSONField):
+    """Months of the year as a JSON list of numbers, edited as twelve checkboxes.
+
+    A JSON list rather than an ArrayField so SQLite (the default install) and PostgreSQL agree.
+    """
+
+    def formfield(self, **kwargs):
+        return forms.TypedMultipleChoiceField(
+            choices=MONTHS,
+            coerce=int,
+            required=not self.blank,
+            label=self.verbose_name,
+            help_text=self.help_text,
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    def validate(self, value, model_instance):
+        super().validate(value, model_instance)
+        if value and (not isinstance(value, list) or any(not isinstance(m, int) or not 1 <= m <= 12 for m in value)):
+            raise ValidationError(_("Months must be numbers from 1 to 12."))
+
+
+class LinkedPageChooserPanel(PageChooserPanel):
+    """A page chooser limited to the listed page types that are installed.
+
+    The homestay and product page types belong to other apps; naming them by string keeps this app
+    free of their imports, and skipping absent ones keeps the admin working without them.
+    """
+
+    def get_form_options(self):
+        opts = super(PageChooserPanel, self).get_form_options()
+        from wagtail.admin.widgets import AdminPageChooser
+
+        targets = []
+        for name in self.page_type or []:
+            try:
+                targets.append(resolve_model_string(name))
+            except (LookupError, ValueError):
+                continue
+        opts.setdefault("widgets", {})[self.field_name] = AdminPageChooser(target_models=targets or None)
+        return opts
 
 
 class RouteIndexPage(BasePage):
@@ -14,7 +110,7 @@ class RouteIndexPage(BasePage):
 
     max_count = 1
     parent_page_types = ["portal.HomePage"]
-    subpage_types: list[str] = []
+    subpage_types = ["routes.RoutePage"]
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
     search_fields = BasePage.search_fields + [index.SearchField("intro")]
@@ -22,3 +118,335 @@ class RouteIndexPage(BasePage):
 
     class Meta:
         verbose_name = _("线路 Routes index")
+
+    def routes(self):
+        return (
+            RoutePage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("hero_image", "locale")
+            .prefetch_related(Prefetch("hero_image__renditions", queryset=_renditions(CARD_RENDITION)))
+            .annotate(stop_count=Count("stops"))
+            .order_by("path")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        routes = list(self.routes())
+        context["routes"] = routes
+        context["routes_geo"] = {
+            "type": "FeatureCollection",
+            "features": [
+                feature(r.geometry, name=r.title, url=r.get_url(request), kind="route", colour=r.colour, length_km=round(r.length_km, 1), summary=r.summary)
+                for r in routes
+                if r.geometry
+            ],
+        }
+        return context
+
+
+def _renditions(*specs):
+    return get_image_model().get_rendition_model().objects.filter(filter_spec__in=specs)
+
+
+class RoutePage(RoutablePageMixin, BasePage):
+    """A route: a line on the map, ordered stops, the facts a visitor plans with, and downloads."""
+
+    theme = models.CharField(_("主题 Theme"), max_length=20, choices=THEME_CHOICES, blank=True)
+    summary = models.TextField(_("简介 Summary"), max_length=300, help_text=_("One or two sentences for cards, map popups and search results."))
+    hero_image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("题图 Main image"))
+    colour = models.CharField(
+        _("线路颜色 Line colour"), max_length=7, default="#c2410c", validators=[colour_validator], help_text=_("Colour of this route on the maps.")
+    )
+    geometry = GeoJSONField(
+        _("线路 Route line"),
+        geom_types=LINE_TYPES,
+        null=True,
+        help_text=_("Draw the route on the map (click to add points, double-click to finish), edit its points, or upload a GPS track above."),
+    )
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("详细介绍 Description"))
+
+    duration = models.CharField(_("建议时长 Suggested duration"), max_length=60, blank=True, help_text=_("e.g. 一日游（6–8 小时）"))
+    best_months = MonthsField(_("最佳月份 Best months"), default=list, blank=True)
+    distance_from_xining_km = models.PositiveIntegerField(_("距西宁 Distance from Xining (km)"), null=True, blank=True, validators=[MaxValueValidator(1000)])
+    by_car = models.TextField(_("自驾 By car"), blank=True)
+    by_bus = models.TextField(_("公共交通 By bus"), blank=True)
+    practical_advice = RichTextField(_("实用建议 Practical advice"), blank=True, features=["bold", "italic", "link", "ul", "ol"])
+    accessibility = models.TextField(_("无障碍 Accessibility"), blank=True, help_text=_("Steps, steep paths, wheelchair access, toilets, seats."))
+    altitude_note = models.TextField(
+        _("海拔提示 Altitude note"), blank=True, help_text=_("Optional; a plain-language note is written automatically from the highest point.")
+    )
+    nearby_km = models.DecimalField(
+        _("周边范围 Nearby distance (km)"),
+        max_digits=4,
+        decimal_places=1,
+        default=5,
+        validators=[MinValueValidator(0.5), MaxValueValidator(50)],
+        help_text=_("Homestays and products within this distance of the line are listed on the page."),
+    )
+
+    # Computed from the geometry on every save, so listings and the API need no geometry maths.
+    length_km = models.FloatField(_("长度 Length (km)"), default=0, editable=False)
+    ascent_m = models.IntegerField(_("累计爬升 Ascent (m)"), null=True, editable=False)
+    descent_m = models.IntegerField(_("累计下降 Descent (m)"), null=True, editable=False)
+    max_alt_m = models.IntegerField(_("最高海拔 Highest point (m)"), null=True, editable=False)
+    min_alt_m = models.IntegerField(_("最低海拔 Lowest point (m)"), null=True, editable=False)
+
+    parent_page_types = ["routes.RouteIndexPage"]
+    subpage_types: list[str] = []
+    base_form_class = RoutePageForm
+    show_qr = True  # portal.seo serves a QR code of live routes, used by the print view
+    template = "routes/route_page.html"
+
+    content_panels = BasePage.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("theme"), FieldPanel("summary"), FieldPanel("hero_image"), FieldPanel("colour", widget=forms.TextInput(attrs={"type": "color"}))],
+            _("概览 Overview"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("track_file"),
+                FieldPanel("waypoints_as_stops"),
+                FieldPanel("geometry", widget=MapWidget(geom_types=LINE_TYPES, companion_points="stops")),
+            ],
+            _("线路 Route line"),
+        ),
+        InlinePanel(
+            "stops",
+            heading=_("站点 Stops"),
+            label=_("站点 Stop"),
+            help_text=_(
+                "In visiting order. Untick “坐标已核实” while a stop's position is only an estimate; the page then says so. Stops can also be dragged on the route map above."
+            ),
+        ),
+        FieldPanel("body"),
+    ]
+    practical_panels = [
+        MultiFieldPanel([FieldPanel("duration"), FieldPanel("best_months"), FieldPanel("nearby_km")], _("计划 Planning")),
+        MultiFieldPanel([FieldPanel("distance_from_xining_km"), FieldPanel("by_car"), FieldPanel("by_bus")], _("交通 Getting there from Xining")),
+        FieldPanel("practical_advice"),
+        FieldPanel("accessibility"),
+        FieldPanel("altitude_note"),
+        HelpPanel(_("Length, climbing and the highest point are computed from the line and its elevations when you save.")),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("内容 Content")),
+            ObjectList(practical_panels, heading=_("实用信息 Practical")),
+            ObjectList(BasePage.promote_panels, heading=_("推广 Promote")),
+            ObjectList(Page.settings_panels, heading=_("设置 Settings")),
+        ]
+    )
+
+    search_fields = BasePage.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.SearchField("practical_advice"),
+        index.FilterField("theme"),
+        index.RelatedFields("stops", [index.SearchField("name"), index.SearchField("description")]),
+    ]
+    api_fields = [
+        APIField("theme"),
+        APIField("summary"),
+        APIField("colour"),
+        APIField("geometry"),
+        APIField("length_km"),
+        APIField("ascent_m"),
+        APIField("descent_m"),
+        APIField("max_alt_m"),
+        APIField("duration"),
+        APIField("best_months"),
+        APIField("stops"),
+    ]
+
+    class Meta:
+        verbose_name = _("线路 Route")
+
+    # -- facts ----------------------------------------------------------------------------
+    def update_facts(self) -> None:
+        facts = geometry.measure(self.geometry)
+        self.length_km = round(facts.length_km, 3)
+        self.ascent_m, self.descent_m = facts.ascent_m, facts.descent_m
+        self.max_alt_m, self.min_alt_m = facts.max_alt_m, facts.min_alt_m
+
+    def save(self, *args, **kwargs):
+        self.update_facts()
+        return super().save(*args, **kwargs)
+
+    @cached_property
+    def profile(self):
+        return geometry.profile_svg(geometry.measure(self.geometry).profile)
+
+    @property
+    def theme_label(self) -> str:
+        return str(THEME_LABELS.get(self.theme, ""))
+
+    @property
+    def auto_altitude_note(self) -> str:
+        return geometry.altitude_note(self.max_alt_m)
+
+    @property
+    def best_months_display(self) -> str:
+        months = sorted(set(self.best_months or []))
+        if not months:
+            return ""
+        # runs of consecutive months read better: 6–9月
+        runs, start, prev = [], months[0], months[0]
+        for m in months[1:] + [None]:
+            if m is not None and m == prev + 1:
+                prev = m
+                continue
+            runs.append(f"{start}月" if start == prev else f"{start}–{prev}月")
+            if m is not None:
+                start = prev = m
+        return "、".join(runs)
+
+    # -- cards ---------------------------------------------------------------------------
+    @property
+    def card_image(self):
+        return self.hero_image or self.share_image
+
+    @property
+    def card_summary(self) -> str:
+        return self.summary or self.search_description or ""
+
+    @property
+    def card_meta(self) -> str:
+        parts = [f"{self.length_km:.0f} km"] if self.length_km else []
+        if self.duration:
+            parts.append(self.duration)
+        if self.max_alt_m:
+            parts.append(f"↑ {self.max_alt_m:,} m")
+        return " · ".join(parts)
+
+    # -- page ----------------------------------------------------------------------------
+    def stop_list(self):
+        """Stops in order with everything the page needs, in a fixed number of queries."""
+        return list(
+            self.stops.select_related("image", "link_page", "link_page__locale").prefetch_related(
+                Prefetch("image__renditions", queryset=_renditions(STOP_RENDITION, THUMB_RENDITION))
+            )
+        )
+
+    def geojson(self, stops, request=None) -> dict:
+        """The page map's data: the line and numbered stops linking to their place on the page."""
+        # path + fragment: the map module only follows links that start with "/" or http(s)
+        here = self.get_url(request) or ""
+        features = []
+        if self.geometry:
+            features.append(feature(self.geometry, name=self.title, kind="route", colour=self.colour, url=f"{here}#route-facts"))
+        for n, stop in enumerate(stops, 1):
+            if stop.location:
+                features.append(feature(stop.location, name=stop.name, kind=stop.kind, number=n, url=f"{here}#stop-{n}", summary=stop.description[:120]))
+        return {"type": "FeatureCollection", "features": features}
+
+    def get_context(self, request, *args, **kwargs):
+        from portal.layers import nearby
+        from portal.registry import registry
+
+        context = super().get_context(request, *args, **kwargs)
+        stops = self.stop_list()
+        for n, stop in enumerate(stops, 1):
+            stop.number = n
+            stop.along = None
+            if stop.location:
+                lon, lat = stop.location["coordinates"][:2]
+                found = geometry.along_route_km(self.geometry, lon, lat)
+                stop.along = round(found[0], 1) if found and found[1] < 2 else None
+                if stop.altitude_m is None:
+                    ele = geometry.nearest_elevation(self.geometry, lon, lat)
+                    stop.estimated_altitude = round(ele) if ele is not None else None
+        km = float(self.nearby_km or 5)
+        context.update(
+            stops=stops,
+            route_geo=self.geojson(stops, request),
+            nearby_homestays=[{**f["properties"], "distance_km": d} for d, f in nearby("homestays", self.geometry, km)[:6]] if self.geometry else [],
+            nearby_products=[{**f["properties"], "distance_km": d} for d, f in nearby("products", self.geometry, km)[:6]] if self.geometry else [],
+            related_events=registry.related_for("events", self, 4),
+            related_news=registry.related_for("news", self, 4),
+            altitude_text=self.altitude_note or self.auto_altitude_note,
+        )
+        return context
+
+    def serve_preview(self, request, mode_name):
+        self.update_facts()
+        return super().serve_preview(request, mode_name)
+
+    # -- downloads -----------------------------------------------------------------------
+    def _export(self, request, builder):
+        return builder(self, list(self.stops.all()), self.get_full_url(request) or "")
+
+    # Wagtail page paths cannot contain dots, so downloads live at gpx/, kml/ and geojson/; the
+    # file name comes from Content-Disposition. Private (not public) downloads: portal.cache
+    # does not keep the Content-Disposition header of a cached response.
+    @path("gpx/", name="gpx")
+    def gpx(self, request):
+        return exports.download_response(self._export(request, exports.to_gpx), "application/gpx+xml; charset=utf-8", self, "gpx")
+
+    @path("kml/", name="kml")
+    def kml(self, request):
+        return exports.download_response(self._export(request, exports.to_kml), "application/vnd.google-earth.kml+xml; charset=utf-8", self, "kml")
+
+    @path("geojson/", name="geojson")
+    def geojson_download(self, request):
+        doc = self._export(request, exports.to_geojson)
+        return exports.download_response(exports.geojson_bytes(doc), "application/geo+json; charset=utf-8", self, "geojson")
+
+    @path("print/", name="print")
+    def print_view(self, request):
+        context = self.get_context(request)
+        stops = context["stops"]
+        context["sketch"] = geometry.sketch_svg(
+            self.geometry, [(s.number, *s.location["coordinates"][:2]) for s in stops if s.location and s.location.get("type") == "Point"]
+        )
+        return render(request, "routes/route_print.html", context)
+
+
+class RouteStop(Orderable):
+    page = ParentalKey(RoutePage, on_delete=models.CASCADE, related_name="stops")
+    name = models.CharField(_("名称 Name"), max_length=120)
+    kind = models.CharField(_("类型 Kind"), max_length=20, choices=STOP_KINDS, default="village")
+    location = GeoJSONField(_("位置 Location"), geom_types=("Point",), null=True, help_text=_("Click the map to place the stop; drag the marker to move it."))
+    location_checked = models.BooleanField(
+        _("坐标已核实 Location checked"), default=True, help_text=_("Untick while the position is an estimate that still needs checking on a map.")
+    )
+    description = models.TextField(_("简介 Description"), blank=True, max_length=2000)
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("图片 Image"))
+    altitude_m = models.PositiveIntegerField(_("海拔 Altitude (m)"), null=True, blank=True, validators=[MaxValueValidator(9000)])
+    opening = models.CharField(_("开放季节/时间 Season or hours"), max_length=120, blank=True, help_text=_("e.g. 全年 8:00–17:30；6–10月"))
+    link_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("相关页面 Linked homestay or product"),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("kind")]),
+        FieldPanel("location"),
+        FieldPanel("location_checked"),
+        FieldPanel("description"),
+        FieldPanel("image"),
+        FieldRowPanel([FieldPanel("altitude_m"), FieldPanel("opening")]),
+        LinkedPageChooserPanel("link_page", ["homestays.HomestayPage", "products.ProductPage"]),
+    ]
+    api_fields = [APIField("name"), APIField("kind"), APIField("location"), APIField("altitude_m"), APIField("opening"), APIField("description")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("站点 Stop")
+        verbose_name_plural = _("站点 Stops")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS.get(self.kind, ""))
+
+    @property
+    def lonlat(self):
+        if self.location and self.location.get("type") == "Point":
+            return self.location["coordinates"][:2]
+        return None

@@ -6,6 +6,7 @@ through environment variables only (see production.py), so the same code runs ev
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "news",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.simple_translation",
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "leaflet",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,16 +57,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache, so cache hits carry these headers too.
+    "portal.middleware.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.cache.AnonymousPageCacheMiddleware",
+    # Inside the page cache, so a cached page keeps the CSP it was rendered with (portal/cache.py).
+    "portal.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "portal.middleware.RateLimitMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    "portal.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -145,9 +157,13 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 
 WAGTAIL_SITE_NAME = "西宁乡村文旅门户"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# Chinese-aware search on the database (jieba segmentation over SQLite FTS5 / PostgreSQL full text);
+# production.py can switch to Elasticsearch/OpenSearch with a Chinese analyzer (README, "Search").
 WAGTAILSEARCH_BACKENDS = {
-    "default": {"BACKEND": "wagtail.search.backends.database"},
+    "default": {"BACKEND": "portal.search.backend"},
 }
+# Search-box suggestions (/search/autocomplete/) per address; a typist sends one request per pause.
+PORTAL_AUTOCOMPLETE_RATE = os.environ.get("PORTAL_AUTOCOMPLETE_RATE", "120/m")
 WAGTAILDOCS_EXTENSIONS = ["csv", "gpx", "kml", "pdf", "txt", "xlsx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
@@ -175,6 +191,85 @@ PORTAL_TILE_PROVIDER = os.environ.get("PORTAL_TILE_PROVIDER", "osm")
 PORTAL_TIANDITU_KEY = os.environ.get("PORTAL_TIANDITU_KEY", "")
 PORTAL_TILE_URL = os.environ.get("PORTAL_TILE_URL", "")
 PORTAL_TILE_ATTRIBUTION = os.environ.get("PORTAL_TILE_ATTRIBUTION", "")
+
+# --- Security (see README "Security and operations 安全与运维") ---------------------------------
+# Logins: django-axes first, keyed on username AND address together, so an attacker hammering one
+# account locks only that account from that address, never everyone (tests/test_security_login.py).
+# AxesBackend rather than AxesStandaloneBackend: it can also load a session's user, as Wagtail's
+# test utilities expect of AUTHENTICATION_BACKENDS[0].
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
+# How many reverse proxies (nginx, a load balancer) append to X-Forwarded-For in front of gunicorn.
+# 0 trusts only REMOTE_ADDR. See portal.middleware.client_ip.
+PORTAL_TRUSTED_PROXY_COUNT = int(os.environ.get("PORTAL_TRUSTED_PROXY_COUNT", "0"))
+
+# Admin sessions end after 8 hours or when the browser closes.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Headers. SecurityMiddleware: nosniff, Referrer-Policy; XFrameOptionsMiddleware: DENY (Wagtail's
+# preview iframe opts itself back to SAMEORIGIN); portal.middleware: CSP and Permissions-Policy.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+PORTAL_PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=(), bluetooth=()"
+# The public site: our own scripts and styles only, no inline code; the tile hosts of the site's
+# provider are added to img-src per request (portal.middleware.ContentSecurityPolicyMiddleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The Wagtail admin writes inline scripts (InlinePanel, date pickers) and inline styles, shows
+# previews in a same-origin iframe and image previews from blob: URLs.
+PORTAL_ADMIN_URL_PREFIX = "/admin/"
+PORTAL_ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
+# The admin asks no other host for anything: no gravatar.com avatars, no releases.wagtail.org
+# update check (both blocked by the policy above, and often unreachable from mainland China).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# Rate limits (django-ratelimit): per-IP limits for named views, the 429 page for all of them.
+# Redis down → counters unavailable → let visitors through rather than refuse everyone.
+PORTAL_RATE_LIMITS = {"search": os.environ.get("PORTAL_SEARCH_RATE", "30/m")}
+RATELIMIT_VIEW = "portal.views.ratelimited"
+RATELIMIT_IP_META_KEY = "portal.middleware.client_ip"
+RATELIMIT_FAIL_OPEN = True
 
 LOGGING = {
     "version": 1,

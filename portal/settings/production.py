@@ -14,6 +14,13 @@ if not SECRET_KEY:
         "DJANGO_SECRET_KEY is not set. Production refuses to start without a secret key: "
         'export DJANGO_SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")"'
     )
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
+    # The same test as Django's security.W009: a guessable key lets anyone forge sessions and
+    # password-reset links, so production refuses it rather than warning.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is too weak: use at least 50 random characters, e.g. "
+        'export DJANGO_SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")"'
+    )
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
@@ -52,6 +59,34 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
     AWS_DEFAULT_ACL = None
 
 WHITENOISE_MAX_AGE = 3600
+
+# Search: the database with jieba segmentation (base.py) unless SEARCH_BACKEND_URL names an
+# Elasticsearch 8 cluster (or OpenSearch, with SEARCH_BACKEND=wagtail.search.backends.opensearch2)
+# that has a Chinese analysis plugin: SEARCH_ANALYZER=ik (analysis-ik, the default) or smartcn.
+# Needs `pip install "elasticsearch>=8,<9"` (or opensearch-py); README "Search 搜索".
+SEARCH_BACKEND_URL = os.environ.get("SEARCH_BACKEND_URL", "")
+if SEARCH_BACKEND_URL:
+    _tokenizers = {"ik": ("ik_max_word", "ik_smart"), "smartcn": ("smartcn_tokenizer", "smartcn_tokenizer")}
+    _index_tokenizer, _search_tokenizer = _tokenizers[os.environ.get("SEARCH_ANALYZER", "ik")]
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": os.environ.get("SEARCH_BACKEND", "wagtail.search.backends.elasticsearch8"),
+            "URLS": [u.strip() for u in SEARCH_BACKEND_URL.split(",") if u.strip()],
+            "INDEX_PREFIX": os.environ.get("SEARCH_INDEX_PREFIX", "xining_portal_"),
+            "TIMEOUT": 5,
+            "INDEX_SETTINGS": {
+                "settings": {
+                    "analysis": {
+                        "analyzer": {
+                            "default": {"type": "custom", "tokenizer": _index_tokenizer, "filter": ["lowercase"]},
+                            "default_search": {"type": "custom", "tokenizer": _search_tokenizer, "filter": ["lowercase"]},
+                            "edgengram_analyzer": {"type": "custom", "tokenizer": _index_tokenizer, "filter": ["lowercase", "edgengram"]},
+                        }
+                    }
+                }
+            },
+        }
+    }
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -1,0 +1,273 @@
+"""Admin views: inviting an owner, handing a listing to another owner, the inquiries, the dashboard panel."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView
+from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
+from wagtail.admin.views.generic import HistoryView, IndexView, InspectView, UsageView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import TaskState, WorkflowState
+from wagtail.permissions import policy_registry
+
+from homestays.forms import InviteOwnerForm, TransferOwnerForm
+from homestays.models import MANAGE_PERMISSION, HomestayIndexPage, HomestayPage, Inquiry
+from homestays.owners import grant_listing, invite_owner, is_owner, listings_for, set_password_url
+from homestays.permissions import sees_all_inquiries
+
+
+def can_manage(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.has_perm(MANAGE_PERMISSION)))
+
+
+class ManageRequiredMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not can_manage(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --------------------------------------------------------------------------------- invite
+
+
+class InviteOwnerView(ManageRequiredMixin, WagtailAdminTemplateMixin, FormView):
+    """One step for editors: the owner's account, their permissions and photo collection, and a
+    draft listing they own. The owner then sets a password through the link shown here (and
+    e-mailed to them) and fills in the listing."""
+
+    template_name = "homestays/admin/invite_owner.html"
+    form_class = InviteOwnerForm
+    page_title = _("邀请民宿业主 Invite a homestay owner")
+    header_icon = "user"
+
+    def get_index(self):
+        index = HomestayIndexPage.objects.order_by("path").first()
+        if index is None:
+            raise Http404(_t("请先建立“民宿”栏目页（HomestayIndexPage）。"))
+        return index
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        user, page = invite_owner(
+            username=data["username"],
+            name=data["name"],
+            email=data["email"],
+            title=data["title"],
+            county=data["county"],
+            index=self.get_index(),
+            invited_by=self.request.user,
+        )
+        link = set_password_url(self.request, user)
+        context = {"user": user, "page": page, "link": link, "admin_url": self.request.build_absolute_uri(reverse("wagtailadmin_home"))}
+        mail_error = ""
+        try:
+            send_mail(
+                render_to_string("homestays/email/invite_subject.txt", context).strip(),
+                render_to_string("homestays/email/invite.txt", context),
+                None,
+                [user.email],
+            )
+        except Exception as exc:  # noqa: BLE001 - the account exists; the editor passes the link on by hand
+            mail_error = f"{type(exc).__name__}: {exc}"[:200]
+        return self.render_to_response(
+            self.get_context_data(form=self.form_class(), invited=user, listing=page, link=link, mail_error=mail_error),
+        )
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class TransferOwnerView(ManageRequiredMixin, WagtailAdminTemplateMixin, FormView):
+    """Hand a listing to another owner (Wagtail keeps `owner` out of page revisions, so it cannot
+    be changed in the page editor)."""
+
+    template_name = "homestays/admin/transfer_owner.html"
+    form_class = TransferOwnerForm
+    page_title = _("更换民宿业主 Change a listing's owner")
+    header_icon = "user"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.listing = get_object_or_404(HomestayPage, pk=kwargs["page_id"])
+
+    def get_initial(self):
+        return {"owner": self.listing.owner_id}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["listing"] = self.listing
+        return context
+
+    def form_valid(self, form):
+        grant_listing(form.cleaned_data["owner"], self.listing)
+        return self.render_to_response(self.get_context_data(form=form, done=True))
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+# --------------------------------------------------------------------------------- inquiries
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class OwnInquiriesMixin:
+    """Every inquiry view looks objects up among the inquiries the permission policy lets this user
+    see, so another owner's inquiry is a 404, whatever its id."""
+
+    def visible_inquiries(self):
+        policy = policy_registry.get_by_type(Inquiry)
+        return policy.instances_user_has_any_permission_for(self.request.user, ["view", "change", "delete"]).select_related("listing")
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.visible_inquiries(), pk=self.kwargs[self.pk_url_kwarg])
+
+
+class InquiryIndexView(OwnInquiriesMixin, IndexView):
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if not sees_all_inquiries(request.user):
+            # The CSV/XLSX export is for editors; owners read their inquiries on screen.
+            self.list_export = []
+            self.is_export = False
+
+    def get_base_queryset(self):
+        return self.visible_inquiries()
+
+    def write_csv_row(self, writer, row_dict):
+        """Spreadsheets run a CSV cell that starts with = + - @ (or a tab/CR before one) as a formula;
+        a visitor's message must reach the editor as text (OWASP "CSV injection")."""
+        return super().write_csv_row(writer, {field: neutralise_formula(value) for field, value in row_dict.items()})
+
+
+class InquiryInspectView(OwnInquiriesMixin, InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.visible_inquiries(), pk=self.pk)
+
+
+class InquiryHistoryView(OwnInquiriesMixin, HistoryView):
+    pass
+
+
+class InquiryUsageView(OwnInquiriesMixin, UsageView):
+    pass
+
+
+class InquiryViewSet(ModelViewSet):
+    model = Inquiry
+    name = "homestay_inquiries"
+    icon = "mail"
+    menu_label = _("住宿咨询 Inquiries")
+    menu_name = "homestay-inquiries"
+    menu_order = 205
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    index_view_class = InquiryIndexView
+    inspect_view_class = InquiryInspectView
+    history_view_class = InquiryHistoryView
+    usage_view_class = InquiryUsageView
+    list_display = [
+        "name",  # a field name, so Wagtail links it to the inspect view (nobody edits inquiries)
+        Column("listing", label=_("民宿")),
+        Column("arrival", label=_("入住")),  # the date itself: DateColumn would say "刚刚" for the future
+        Column("departure", label=_("离店")),
+        Column("guests", label=_("人数")),
+        Column("phone", label=_("电话")),
+        DateColumn("created", label=_("提交时间")),
+        BooleanColumn("notified", label=_("已邮件通知")),
+    ]
+    list_filter = ["notified"]
+    ordering = ["-created"]
+    list_export = ["listing.title", "name", "phone", "arrival", "departure", "guests", "message", "consent", "created", "notified", "notify_attempts"]
+    export_headings = {
+        "listing.title": "民宿 listing",
+        "name": "称呼 name",
+        "phone": "电话 phone",
+        "arrival": "入住 arrival",
+        "departure": "离店 departure",
+        "guests": "人数 guests",
+        "message": "留言 message",
+        "consent": "同意联系 consent",
+        "created": "提交时间 created",
+        "notified": "已通知 notified",
+        "notify_attempts": "通知次数 attempts",
+    }
+    export_filename = "homestay-inquiries"
+    inspect_view_fields = ["listing", "name", "phone", "arrival", "departure", "guests", "message", "consent", "created", "notified", "last_notify_error"]
+    form_fields = ["listing", "name", "phone", "arrival", "departure", "guests", "message", "consent"]
+
+
+# --------------------------------------------------------------------------------- dashboard
+
+
+def listing_status(page) -> tuple[str, str, str]:
+    """(status code, label, editor's comment) as an owner should read it."""
+    if page.workflow_in_progress:
+        return "review", _t("审核中：等待编辑审核"), ""
+    latest = WorkflowState.objects.for_instance(page).order_by("-created_at").first()
+    if latest is not None and latest.status == WorkflowState.STATUS_NEEDS_CHANGES:
+        task = TaskState.objects.filter(workflow_state=latest, status=TaskState.STATUS_REJECTED).order_by("-finished_at").first()
+        comment = task.comment if task else ""
+        return "changes", _t("需要修改：编辑退回了您的修改"), comment
+    if not page.live:
+        return "draft", _t("草稿：还没有上线，填好后请提交审核"), ""
+    if page.has_unpublished_changes:
+        return "live-changed", _t("已上线；有尚未提交审核的修改"), ""
+    return "live", _t("已上线"), ""
+
+
+class OwnerDashboardPanel(Component):
+    """The first thing an owner sees after logging in: their listings, what state each is in and
+    what to do next, and the latest inquiries."""
+
+    name = "homestay_owner"
+    order = 50
+    template_name = "homestays/admin/owner_panel.html"
+
+    def __init__(self, request):
+        self.request = request
+
+    @cached_property
+    def listings(self):
+        items = []
+        for page in listings_for(self.request.user).select_related("locale"):
+            code, label, comment = listing_status(page)
+            items.append({"page": page, "status": code, "label": label, "comment": comment, "url": page.url if page.live else ""})
+        return items
+
+    def get_context_data(self, parent_context=None):
+        user = self.request.user
+        policy = policy_registry.get_by_type(Inquiry)
+        inquiries = policy.instances_user_has_permission_for(user, "view").filter(listing__owner=user).select_related("listing")
+        since = timezone.now() - timezone.timedelta(days=7)
+        return {
+            "listings": self.listings,
+            "inquiries": list(inquiries.prefetch_related(Prefetch("listing"))[:5]),
+            "new_count": inquiries.filter(created__gte=since).count(),
+            "inquiries_url": reverse("homestay_inquiries:index"),
+            "images_url": reverse("wagtailimages:index"),
+        }
+
+
+def show_owner_panel(user) -> bool:
+    return is_owner(user) and listings_for(user).exists()

@@ -1,0 +1,251 @@
+"""Forms: the index filters (GET), the public inquiry form, and the editors' invite/transfer forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from homestays.models import Amenity, County, Grade, Inquiry
+from homestays.validators import PHONE_HELP, normalise_phone
+from portal.forms import HoneypotMixin
+
+MAX_NIGHTS = 30
+BOOKING_HORIZON_DAYS = 365
+DISTANCE_CHOICES = [(2, _("2 公里内")), (5, _("5 公里内")), (10, _("10 公里内")), (20, _("20 公里内"))]
+DEFAULT_KM = 5
+SORT_CHOICES = [("", _("推荐")), ("price", _("价格从低到高")), ("-price", _("价格从高到低")), ("distance", _("离所选线路最近"))]
+
+
+class LenientMultipleChoiceField(forms.MultipleChoiceField):
+    """Keeps the known codes of a list and drops the rest, so one bad amenity in a shared link does
+    not throw away the good ones; the dropped codes are reported by the form."""
+
+    def clean(self, value):
+        values = self.to_python(value)
+        self.dropped = [v for v in values if not self.valid_value(v)]
+        return [v for v in values if self.valid_value(v)]
+
+
+class HomestayFilterForm(forms.Form):
+    """GET filters of /homestays/. Bad values never fail the page: they are left out of the query,
+    listed in `notes()` for the visitor, and not echoed back into the form."""
+
+    county = forms.ChoiceField(label=_("县区"), required=False, choices=[("", _("全部县区"))] + County.choices)
+    grade = forms.ChoiceField(label=_("等级"), required=False, choices=[("", _("全部等级"))] + Grade.choices)
+    price_min = forms.IntegerField(
+        label=_("最低价（元/晚）"), required=False, min_value=0, max_value=100_000, widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"})
+    )
+    price_max = forms.IntegerField(
+        label=_("最高价（元/晚）"),
+        required=False,
+        min_value=0,
+        max_value=100_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "800"}),
+    )
+    guests = forms.IntegerField(label=_("入住人数"), required=False, min_value=1, max_value=100, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    amenities = LenientMultipleChoiceField(label=_("设施"), required=False, choices=Amenity.choices, widget=forms.CheckboxSelectMultiple)
+    route = forms.ChoiceField(label=_("靠近线路"), required=False, choices=[("", _("不限线路"))])
+    km = forms.TypedChoiceField(label=_("距离"), required=False, coerce=int, choices=DISTANCE_CHOICES, empty_value=None, initial=DEFAULT_KM)
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args, routes: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.routes = routes or {}
+        self.fields["route"].choices = [("", _("不限线路"))] + [(key, r["name"]) for key, r in self.routes.items()]
+        self._notes: list[str] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        lo, hi = cleaned.get("price_min"), cleaned.get("price_max")
+        if lo is not None and hi is not None and lo > hi:
+            cleaned["price_min"], cleaned["price_max"] = hi, lo
+            self._notes.append(str(_("最低价高于最高价，已按 %(lo)s–%(hi)s 元筛选。") % {"lo": hi, "hi": lo}))
+        if cleaned.get("sort") == "distance" and not cleaned.get("route"):
+            cleaned["sort"] = ""
+            self._notes.append(str(_("按距离排序需要先选择一条线路，现按推荐排序。")))
+        return cleaned
+
+    def filters(self) -> dict:
+        """The accepted filters; invalid fields are dropped (and explained by notes())."""
+        if not hasattr(self, "_filters"):
+            self.is_valid()
+            cleaned = dict(getattr(self, "cleaned_data", {}))
+            for name in self.errors:
+                cleaned.pop(name, None)
+            if cleaned.get("route") and not cleaned.get("km"):
+                cleaned["km"] = DEFAULT_KM
+            if not cleaned.get("route"):
+                cleaned.pop("km", None)
+            self._filters = {k: v for k, v in cleaned.items() if v not in (None, "", [], False)}
+        return self._filters
+
+    def notes(self) -> list[str]:
+        self.filters()
+        notes = []
+        for name in self.errors:
+            if name == "__all__":
+                continue
+            label = self.fields[name].label
+            notes.append(str(_("“%(label)s”的值无效，已忽略。") % {"label": label}))
+        dropped = getattr(self.fields["amenities"], "dropped", [])
+        if dropped:
+            notes.append(str(_("未知的设施已忽略：%(codes)s") % {"codes": "、".join(str(d)[:30] for d in dropped[:5])}))
+        return notes + self._notes
+
+    def querystring(self, without: str | None = None, **overrides) -> str:
+        data = {k: v for k, v in self.filters().items() if k != without}
+        if without == "route":
+            data.pop("km", None)
+            if data.get("sort") == "distance":
+                data.pop("sort")
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return urlencode(data, doseq=True)
+
+    def clean_form(self) -> HomestayFilterForm:
+        """An unbound copy showing only the accepted values, so bad input is not echoed back."""
+        return type(self)(initial=self.filters(), routes=self.routes)
+
+
+def _no_control_chars(value: str) -> str:
+    value = (value or "").strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise forms.ValidationError(_("请不要输入换行或特殊控制字符。"))
+    return value
+
+
+class InquiryForm(HoneypotMixin, forms.ModelForm):
+    """The traveller's question. HoneypotMixin adds the "website" trap field (hidden from people);
+    views.inquire drops a trapped submission silently."""
+
+    class Meta:
+        model = Inquiry
+        fields = ["name", "phone", "arrival", "departure", "guests", "message", "consent"]
+        labels = {
+            "name": _("您的称呼"),
+            "phone": _("手机或电话"),
+            "arrival": _("入住日期"),
+            "departure": _("离店日期"),
+            "guests": _("入住人数"),
+            "message": _("留言（选填）"),
+            "consent": _("我同意民宿业主通过以上电话联系我，处理本次咨询。"),
+        }
+        help_texts = {"phone": PHONE_HELP}
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name", "maxlength": 60}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "maxlength": 30}),
+            "arrival": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "departure": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "guests": forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
+            "message": forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+        }
+        error_messages = {
+            "name": {"required": _("请填写您的称呼。")},
+            "phone": {"required": _("请填写联系电话，业主会打电话给您。")},
+            "arrival": {"required": _("请选择入住日期。"), "invalid": _("入住日期格式不对，请用 2026-07-01 这样的格式。")},
+            "departure": {"required": _("请选择离店日期。"), "invalid": _("离店日期格式不对，请用 2026-07-03 这样的格式。")},
+            "guests": {"required": _("请填写入住人数。"), "invalid": _("入住人数必须是数字。")},
+        }
+
+    def __init__(self, *args, listing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.listing = listing
+        self.fields["guests"].min_value = 1
+        self.fields["consent"].required = True
+        self.fields["consent"].error_messages["required"] = _("需要您同意业主联系您，才能发送咨询。")
+        if listing is not None and listing.total_capacity:
+            self.fields["guests"].widget.attrs["max"] = listing.total_capacity
+        today = timezone.localdate()
+        self.fields["arrival"].widget.attrs["min"] = today.isoformat()
+        self.fields["departure"].widget.attrs["min"] = (today + dt.timedelta(days=1)).isoformat()
+
+    def clean_name(self):
+        return _no_control_chars(self.cleaned_data["name"])
+
+    def clean_message(self):
+        value = (self.cleaned_data.get("message") or "").strip()
+        return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+
+    def clean_phone(self):
+        try:
+            return normalise_phone(self.cleaned_data["phone"])
+        except ValueError:
+            raise forms.ValidationError(_("电话号码格式不正确。%(help)s") % {"help": PHONE_HELP})
+
+    def clean_arrival(self):
+        arrival = self.cleaned_data["arrival"]
+        today = timezone.localdate()  # Xining's today (Asia/Shanghai), not the server's
+        if arrival < today:
+            raise forms.ValidationError(_("入住日期不能早于今天（%(today)s）。") % {"today": today.isoformat()})
+        if arrival > today + dt.timedelta(days=BOOKING_HORIZON_DAYS):
+            raise forms.ValidationError(_("只能咨询一年以内的入住日期。"))
+        return arrival
+
+    def clean_guests(self):
+        guests = self.cleaned_data["guests"]
+        if guests < 1:
+            raise forms.ValidationError(_("入住人数至少 1 人。"))
+        capacity = self.listing.total_capacity if self.listing is not None else 0
+        if capacity and guests > capacity:
+            raise forms.ValidationError(_("这家民宿最多可住 %(n)d 人，请减少人数或分开咨询。") % {"n": capacity})
+        return guests
+
+    def clean(self):
+        cleaned = super().clean()
+        arrival, departure = cleaned.get("arrival"), cleaned.get("departure")
+        if arrival and departure:
+            if departure <= arrival:
+                self.add_error("departure", _("离店日期必须晚于入住日期。"))
+            elif (departure - arrival).days > MAX_NIGHTS:
+                self.add_error("departure", _("一次最多咨询 %(n)d 晚；更长的住宿请直接电话联系。") % {"n": MAX_NIGHTS})
+        return cleaned
+
+
+class InviteOwnerForm(forms.Form):
+    username = forms.CharField(
+        label=_("登录用户名 Username"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("业主登录后台用的名字，例如 zhuoma 或手机号。Letters, digits and @/./+/-/_ only."),
+    )
+    name = forms.CharField(label=_("业主姓名 Owner's name"), max_length=150)
+    email = forms.EmailField(label=_("电子邮箱 E-mail"), help_text=_("设置密码的链接和住宿咨询都发到这个邮箱。"))
+    title = forms.CharField(label=_("民宿名称 Listing title"), max_length=200)
+    county = forms.ChoiceField(label=_("县区 County"), choices=County.choices)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("用户名“%(u)s”已被使用，请换一个。") % {"u": username})
+        return username
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is not None:
+            raise forms.ValidationError(_("这个邮箱已属于账号“%(u)s”。如需把民宿交给该账号，请在民宿页面用“更换业主”。") % {"u": user.username})
+        return email
+
+    def clean_name(self):
+        return _no_control_chars(self.cleaned_data["name"])
+
+    def clean_title(self):
+        return _no_control_chars(self.cleaned_data["title"])
+
+
+class TransferOwnerForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("新业主 New owner"), queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, **kwargs):
+        from homestays.owners import OWNERS_GROUP
+
+        super().__init__(*args, **kwargs)
+        User = get_user_model()
+        self.fields["owner"].queryset = User.objects.filter(is_active=True, groups__name=OWNERS_GROUP).order_by("username").distinct()
+        self.fields["owner"].label_from_instance = lambda u: f"{u.get_full_name() or u.username}（{u.username}）"

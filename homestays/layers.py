@@ -1,0 +1,68 @@
+"""What the homestays app offers the rest of the portal: the "homestays" map layer and the
+"featured_homestays" home-page collection, registered from HomestaysConfig.ready()."""
+
+from __future__ import annotations
+
+import logging
+
+from portal.geo import feature
+
+logger = logging.getLogger(__name__)
+
+
+def rendition_url(image, spec: str) -> str | None:
+    """A rendition's URL, or None when the image or its file is missing (a map must still load)."""
+    if image is None:
+        return None
+    try:
+        return image.get_rendition(spec).url
+    except Exception:  # noqa: BLE001 - one broken upload must not break the whole layer or page
+        logger.warning("No %s rendition for image %s", spec, image.pk, exc_info=True)
+        return None
+
+
+def homestay_feature(page, url: str, thumbnail: str | None = None) -> dict:
+    summary = " · ".join(p for p in (page.place, str(page.get_grade_display()) if page.grade != "unrated" else "") if p)
+    props = {
+        "name": page.title,
+        "url": url,
+        "kind": "homestay",
+        "summary": summary,
+        "county": page.county,
+        "grade": page.grade,
+        "capacity": page.total_capacity,
+    }
+    if page.min_price is not None:
+        props["price_from"] = page.min_price
+        props["meta"] = page.price_label + "/晚"
+    if thumbnail:
+        props["thumbnail"] = thumbnail
+    return feature(page.location, **props)
+
+
+def public_listings():
+    """Live listings outside private sections, in the active language when it has any."""
+    from wagtail.models import Locale
+
+    from homestays.models import HomestayPage
+
+    qs = HomestayPage.objects.live().public()
+    active = Locale.get_active()
+    in_active = qs.filter(locale=active)
+    return in_active if active.is_default or in_active.exists() else qs.filter(locale=Locale.get_default())
+
+
+def homestay_features() -> list[dict]:
+    from homestays.models import THUMB_SPEC
+
+    features = []
+    for page in public_listings().exclude(location__isnull=True).for_cards().order_by("path"):
+        url = page.get_url()
+        if page.location and url:
+            features.append(homestay_feature(page, url, rendition_url(page.image, THUMB_SPEC)))
+    return features
+
+
+def featured_homestays(limit: int = 3, request=None) -> list:
+    """The home page's 河湟精品民宿 section: live, public, featured listings in tree order."""
+    return list(public_listings().filter(featured=True).for_cards().order_by("path")[:limit])

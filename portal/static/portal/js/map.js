@@ -1,0 +1,646 @@
+/*
+ * Portal map module — one small vanilla script for every map on the site: the map page (/map/),
+ * route pages and detail pages. No build step, no CDN, no inline script: templates render
+ * portal/includes/map.html, whose data attributes (see templates/leaflet/_leaflet_map.html and
+ * templatetags/portal_map.py) tell this file what to draw.
+ *
+ * Our geometry is WGS-84. Gaode (高德) tiles are drawn in GCJ-02, so when the site uses them every
+ * coordinate is shifted on the way into Leaflet (wgs84ToGcj02, the same formula as
+ * portal.geo.wgs84_to_gcj02 and tested against it) and shifted back when we read the map
+ * (view state in the URL, "near me" around the map centre).
+ */
+(function (root) {
+  "use strict";
+
+  // ---------------------------------------------------------------- WGS-84 → GCJ-02
+  var GCJ_A = 6378245.0; // Krasovsky 1940 semi-major axis used by the GCJ-02 algorithm
+  var GCJ_EE = 0.00669342162296594323; // its eccentricity squared
+
+  function outOfChina(lon, lat) {
+    return lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271;
+  }
+
+  function transformLat(x, y) {
+    var r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    r += ((20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0) / 3.0;
+    r += ((20.0 * Math.sin(y * Math.PI) + 40.0 * Math.sin((y / 3.0) * Math.PI)) * 2.0) / 3.0;
+    r += ((160.0 * Math.sin((y / 12.0) * Math.PI) + 320.0 * Math.sin((y * Math.PI) / 30.0)) * 2.0) / 3.0;
+    return r;
+  }
+
+  function transformLon(x, y) {
+    var r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    r += ((20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0) / 3.0;
+    r += ((20.0 * Math.sin(x * Math.PI) + 40.0 * Math.sin((x / 3.0) * Math.PI)) * 2.0) / 3.0;
+    r += ((150.0 * Math.sin((x / 12.0) * Math.PI) + 300.0 * Math.sin((x / 30.0) * Math.PI)) * 2.0) / 3.0;
+    return r;
+  }
+
+  function wgs84ToGcj02(lon, lat) {
+    if (outOfChina(lon, lat)) return [lon, lat];
+    var dLat = transformLat(lon - 105.0, lat - 35.0);
+    var dLon = transformLon(lon - 105.0, lat - 35.0);
+    var radLat = (lat / 180.0) * Math.PI;
+    var magic = Math.sin(radLat);
+    magic = 1 - GCJ_EE * magic * magic;
+    var sqrtMagic = Math.sqrt(magic);
+    dLat = (dLat * 180.0) / (((GCJ_A * (1 - GCJ_EE)) / (magic * sqrtMagic)) * Math.PI);
+    dLon = (dLon * 180.0) / ((GCJ_A / sqrtMagic) * Math.cos(radLat) * Math.PI);
+    return [lon + dLon, lat + dLat];
+  }
+
+  // The shift varies slowly, so fixed-point iteration converges to well under a centimetre.
+  function gcj02ToWgs84(lon, lat) {
+    var wLon = lon;
+    var wLat = lat;
+    for (var i = 0; i < 6; i++) {
+      var g = wgs84ToGcj02(wLon, wLat);
+      wLon -= g[0] - lon;
+      wLat -= g[1] - lat;
+    }
+    return [wLon, wLat];
+  }
+
+  var PortalMap = { wgs84ToGcj02: wgs84ToGcj02, gcj02ToWgs84: gcj02ToWgs84, maps: {} };
+
+  if (typeof module !== "undefined" && module.exports) module.exports = PortalMap; // node, for tests
+  if (typeof root.document === "undefined" || typeof root.L === "undefined") {
+    root.PortalMap = PortalMap;
+    return;
+  }
+
+  var L = root.L;
+  var document = root.document;
+
+  // ---------------------------------------------------------------- small helpers
+  var SAFE_URL = /^(\/(?!\/)|https?:\/\/)/i;
+  var SAFE_COLOUR = /^(#[0-9a-f]{3,8}|[a-z]{3,20})$/i;
+  var GLYPHS = {
+    village: "村", scenic: "景", heritage: "寺", farm: "园", museum: "馆", service: "服",
+    homestay: "宿", homestays: "宿", product: "产", products: "产", station: "站", stations: "站",
+    stop: "点", stops: "点", routes: "线",
+  };
+
+  function safeUrl(u) {
+    return typeof u === "string" && SAFE_URL.test(u) ? u : null;
+  }
+
+  function safeColour(c, fallback) {
+    return typeof c === "string" && SAFE_COLOUR.test(c) ? c : fallback;
+  }
+
+  function fmt(template, values) {
+    return String(template || "").replace(/%\((\w+)\)s/g, function (m, k) {
+      return Object.prototype.hasOwnProperty.call(values, k) ? values[k] : m;
+    });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function glyphFor(kind, layerName) {
+    if (kind && GLYPHS[kind]) return GLYPHS[kind];
+    if (kind && /[\u3400-\u9fff]/.test(kind.charAt(0))) return kind.charAt(0);
+    return GLYPHS[layerName] || "•";
+  }
+
+  function parseJSON(text, fallback) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  // A DivIcon whose content is built with DOM calls (never innerHTML), coloured per layer/route.
+  var PortalIcon = L.DivIcon.extend({
+    options: { iconSize: [32, 32], iconAnchor: [16, 16], popupAnchor: [0, -14], colour: "#1f6f5c", text: "", label: "", numbered: false },
+    createIcon: function (old) {
+      var div = old && old.tagName === "DIV" ? old : document.createElement("div");
+      this.options.className = "map-marker" + (this.options.numbered ? " map-marker--number" : "");
+      div.textContent = this.options.text;
+      div.style.backgroundColor = this.options.colour;
+      if (this.options.label) div.setAttribute("aria-label", this.options.label);
+      this._setIconStyles(div, "icon");
+      return div;
+    },
+  });
+
+  // ---------------------------------------------------------------- one map
+  function MapState(map, wrapper, config) {
+    this.map = map;
+    this.wrapper = wrapper;
+    this.config = config;
+    this.i18n = config.i18n || {};
+    this.shift = !!(config.tiles && config.tiles.crs === "gcj02");
+    this.meta = {};
+    this.layers = {}; // name -> {markers: [], lines: L.FeatureGroup, features: []}
+    this.visible = {};
+    this.explicitView = false;
+    this.cluster = null;
+    var self = this;
+    (config.layers || []).forEach(function (m) {
+      self.meta[m.name] = m;
+      self.visible[m.name] = true;
+    });
+    this.toLatLng = function (coords) {
+      if (self.shift) {
+        var g = wgs84ToGcj02(coords[0], coords[1]);
+        return L.latLng(g[1], g[0]);
+      }
+      return L.latLng(coords[1], coords[0]);
+    };
+  }
+
+  // WGS-84 [lon, lat] of a point on the (possibly GCJ-02) map.
+  MapState.prototype.toLonLat = function (latlng) {
+    return this.shift ? gcj02ToWgs84(latlng.lng, latlng.lat) : [latlng.lng, latlng.lat];
+  };
+
+  MapState.prototype.note = function (text) {
+    var note = this.wrapper && this.wrapper.querySelector("[data-map-note]");
+    if (!note) return;
+    note.textContent = text || "";
+    note.hidden = !text;
+  };
+
+  MapState.prototype.addTiles = function () {
+    var self = this;
+    var tiles = (this.config.tiles && this.config.tiles.layers) || [];
+    var loaded = 0;
+    var failed = 0;
+    var container = this.map.getContainer();
+    function offline() {
+      container.classList.add("map-tiles-off");
+      self.note(self.i18n.tilesFailed);
+    }
+    tiles.forEach(function (t) {
+      var options = L.Util.extend({ referrerPolicy: "strict-origin" }, t.options || {});
+      var layer = L.tileLayer(t.url, options);
+      layer.on("tileload", function () {
+        loaded += 1;
+        if (container.classList.contains("map-tiles-off")) {
+          container.classList.remove("map-tiles-off");
+          self.note("");
+        }
+      });
+      layer.on("tileerror", function (e) {
+        failed += 1;
+        if (e.tile) e.tile.style.visibility = "hidden";
+        if (!loaded && failed >= 2) offline();
+      });
+      layer.addTo(self.map);
+    });
+    // Blocked hosts often never answer at all: say so rather than show an empty grey box.
+    if (tiles.length) {
+      root.setTimeout(function () {
+        if (!loaded) offline();
+      }, 8000);
+    }
+  };
+
+  MapState.prototype.kindLabel = function (kind, meta) {
+    var kinds = this.i18n.kinds || {};
+    if (kind && kinds[kind]) return kinds[kind];
+    if (kind && /[\u3400-\u9fff]/.test(kind)) return kind;
+    return meta ? meta.label : "";
+  };
+
+  MapState.prototype.popup = function (p, meta) {
+    var box = el("div", "map-popup");
+    var thumb = safeUrl(p.thumbnail);
+    if (thumb) {
+      var img = el("img", "map-popup-img");
+      img.src = thumb;
+      img.alt = "";
+      img.loading = "lazy";
+      img.width = 240;
+      img.height = 160;
+      box.appendChild(img);
+    }
+    var kind = p.kind_label || this.kindLabel(p.kind, meta);
+    if (kind) box.appendChild(el("p", "map-popup-kind", kind));
+    var url = safeUrl(p.url);
+    var title = el("p", "map-popup-title");
+    if (url) {
+      var a = el("a", null, p.name || url);
+      a.href = url;
+      title.appendChild(a);
+    } else {
+      title.textContent = p.name || "";
+    }
+    box.appendChild(title);
+    if (p.meta) box.appendChild(el("p", "map-popup-meta", p.meta));
+    if (p.summary) box.appendChild(el("p", "map-popup-summary", p.summary));
+    if (typeof p.distance_km === "number") {
+      box.appendChild(el("p", "map-popup-meta", fmt(this.i18n.distance, { km: p.distance_km.toFixed(1) })));
+    }
+    if (url) {
+      var more = el("a", "map-popup-link", this.i18n.details || "→");
+      more.href = url;
+      box.appendChild(more);
+    }
+    return box;
+  };
+
+  // GeoJSON → {markers: [L.Marker], others: [L.Layer]} styled from each feature's properties.
+  MapState.prototype.build = function (fc, meta) {
+    var self = this;
+    var colour = safeColour(meta && meta.colour, "#1f6f5c");
+    var markers = [];
+    var others = [];
+    var gj = L.geoJSON(fc, {
+      coordsToLatLng: this.toLatLng,
+      style: function (f) {
+        var p = (f && f.properties) || {};
+        return { color: safeColour(p.colour, colour), weight: 5, opacity: 0.9, lineCap: "round", lineJoin: "round", className: "map-line" };
+      },
+      pointToLayer: function (f, latlng) {
+        var p = f.properties || {};
+        var numbered = p.number !== undefined && p.number !== null && p.number !== "";
+        var icon = new PortalIcon({
+          colour: safeColour(p.colour, colour),
+          text: numbered ? String(p.number) : glyphFor(p.kind, meta && meta.name),
+          numbered: numbered,
+          // the visible number is part of the accessible name ("3 塔尔寺"), as WCAG 2.5.3 asks
+          label: numbered ? String(p.number) + " " + (p.name || "") : p.name || "",
+        });
+        return L.marker(latlng, { icon: icon, title: p.name || "", keyboard: true, riseOnHover: true });
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(
+          function () {
+            return self.popup(f.properties || {}, meta);
+          },
+          { maxWidth: 260, minWidth: 180, autoPanPadding: [16, 16] }
+        );
+      },
+    });
+    gj.eachLayer(function (layer) {
+      (layer instanceof L.Marker ? markers : others).push(layer);
+    });
+    return { markers: markers, others: others };
+  };
+
+  MapState.prototype.addInline = function () {
+    var id = this.config.data;
+    if (!id) return null;
+    var node = document.getElementById(id);
+    if (!node) return null;
+    var fc = parseJSON(node.textContent, null);
+    if (!fc) return null;
+    var built = this.build(fc, { name: "inline", label: "", colour: "#c2410c" });
+    var group = L.featureGroup(built.others.concat(built.markers)).addTo(this.map);
+    this.inline = group;
+    return group;
+  };
+
+  MapState.prototype.layerUrl = function (name, query) {
+    return this.config.api.replace("__layer__", encodeURIComponent(name)) + (query || "");
+  };
+
+  MapState.prototype.loadLayer = function (meta) {
+    var self = this;
+    var entry = { markers: [], lines: L.featureGroup(), features: [], loaded: false };
+    this.layers[meta.name] = entry;
+    if (!meta.registered || typeof root.fetch !== "function") return Promise.resolve(entry);
+    return root
+      .fetch(this.layerUrl(meta.name), { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      })
+      .then(function (fc) {
+        var built = self.build(fc, meta);
+        entry.features = fc.features || [];
+        entry.markers = built.markers;
+        built.others.forEach(function (l) {
+          entry.lines.addLayer(l);
+        });
+        entry.loaded = true;
+        self.show(meta.name, self.visible[meta.name]);
+        return entry;
+      })
+      .catch(function () {
+        self.note(fmt(self.i18n.loadFailed, { layer: meta.label }));
+        return entry;
+      });
+  };
+
+  // Show or hide a registry layer; remembered for layers still loading.
+  MapState.prototype.show = function (name, on) {
+    this.visible[name] = !!on;
+    var entry = this.layers[name];
+    if (!entry) return;
+    var target = this.cluster || null;
+    if (on) {
+      if (!this.map.hasLayer(entry.lines)) entry.lines.addTo(this.map);
+      if (target) target.addLayers(entry.markers);
+      else entry.markers.forEach(function (m) { m.addTo(this.map); }, this);
+    } else {
+      this.map.removeLayer(entry.lines);
+      if (target) target.removeLayers(entry.markers);
+      else entry.markers.forEach(function (m) { this.map.removeLayer(m); }, this);
+    }
+    this.wrapper.dispatchEvent(new CustomEvent("portalmap:layer", { detail: { name: name, visible: !!on } }));
+  };
+
+  MapState.prototype.layerBounds = function () {
+    var bounds = L.latLngBounds([]);
+    var self = this;
+    Object.keys(this.layers).forEach(function (name) {
+      if (!self.visible[name]) return;
+      var entry = self.layers[name];
+      if (entry.lines.getLayers().length) bounds.extend(entry.lines.getBounds());
+      entry.markers.forEach(function (m) {
+        bounds.extend(m.getLatLng());
+      });
+    });
+    return bounds;
+  };
+
+  // The first view is set without animation: nothing to animate from, and a visitor (or a test)
+  // acting right after "ready" would otherwise be ignored by Leaflet until the animation ends.
+  MapState.prototype.fit = function (bounds) {
+    if (bounds && bounds.isValid()) this.map.fitBounds(bounds, { padding: [24, 24], maxZoom: 14, animate: false });
+  };
+
+  // Pan to a feature of a layer and open its popup (used by lists next to the map).
+  MapState.prototype.reveal = function (name, url) {
+    var entry = this.layers[name];
+    if (!entry) return;
+    var map = this.map;
+    var found = null;
+    entry.markers.concat(entry.lines.getLayers()).forEach(function (l) {
+      if (!found && l.feature && l.feature.properties && l.feature.properties.url === url) found = l;
+    });
+    if (!found) return;
+    if (found instanceof L.Marker) {
+      if (this.cluster && this.cluster.hasLayer(found)) {
+        this.cluster.zoomToShowLayer(found, function () {
+          found.openPopup();
+        });
+      } else {
+        map.setView(found.getLatLng(), Math.max(map.getZoom(), 13));
+        found.openPopup();
+      }
+    } else {
+      map.fitBounds(found.getBounds(), { padding: [24, 24] });
+      found.openPopup();
+    }
+    map.getContainer().scrollIntoView({ block: "nearest", behavior: "smooth" });
+  };
+
+  function setup(map) {
+    var container = map.getContainer();
+    var wrapper = container.closest("[data-portal-map]") || container.parentNode;
+    var config = parseJSON(wrapper.getAttribute("data-config") || "{}", {});
+    config.api = config.api || "/api/geo/__layer__.geojson";
+    var state = new MapState(map, wrapper, config);
+    PortalMap.maps[container.id] = state;
+
+    state.addTiles();
+    if (config.cluster && typeof L.markerClusterGroup === "function") {
+      state.cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, disableClusteringAtZoom: 15 });
+      state.cluster.addTo(map);
+    }
+    var inline = state.addInline();
+
+    var page = document.querySelector('[data-map-page="' + container.id + '"]');
+    if (page) initMapPage(state, page);
+
+    if (inline && inline.getLayers().length && !state.explicitView) state.fit(inline.getBounds());
+    var loads = (config.layers || []).map(function (meta) {
+      return state.loadLayer(meta);
+    });
+    state.ready = Promise.all(loads).then(function () {
+      if (!state.explicitView && !(inline && inline.getLayers().length)) state.fit(state.layerBounds());
+      wrapper.dispatchEvent(new CustomEvent("portalmap:ready", { detail: { state: state } }));
+      return state;
+    });
+    return state;
+  }
+
+  // ---------------------------------------------------------------- the map page (/map/)
+  function readHash() {
+    var params = new URLSearchParams(root.location.hash.replace(/^#/, ""));
+    var view = null;
+    var m = /^(\d{1,2})\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(params.get("map") || "");
+    if (m) {
+      var z = parseInt(m[1], 10);
+      var lat = parseFloat(m[2]);
+      var lon = parseFloat(m[3]);
+      if (z >= 1 && z <= 20 && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) view = { zoom: z, lat: lat, lon: lon };
+    }
+    var layers = params.has("layers") ? params.get("layers").split(",").filter(Boolean) : null;
+    return { view: view, layers: layers };
+  }
+
+  function initMapPage(state, page) {
+    var map = state.map;
+    var i18n = state.i18n;
+    var toggles = Array.prototype.slice.call(page.querySelectorAll("[data-layer-toggle]"));
+    var ready = false;
+
+    function writeHash() {
+      if (!ready || !root.history || !root.history.replaceState) return;
+      var c = state.toLonLat(map.getCenter());
+      var on = toggles.filter(function (t) { return t.checked; }).map(function (t) { return t.value; });
+      var hash = "#map=" + map.getZoom() + "/" + c[1].toFixed(5) + "/" + c[0].toFixed(5) + "&layers=" + on.join(",");
+      if (root.location.hash !== hash) root.history.replaceState(null, "", hash);
+    }
+
+    function applyToggle(t) {
+      state.show(t.value, t.checked);
+      document.querySelectorAll('[data-layer-list="' + t.value + '"]').forEach(function (g) {
+        g.hidden = !t.checked;
+      });
+    }
+
+    function applyHash() {
+      var h = readHash();
+      if (h.layers) {
+        toggles.forEach(function (t) {
+          t.checked = h.layers.indexOf(t.value) !== -1;
+          applyToggle(t);
+        });
+      }
+      if (h.view) {
+        state.explicitView = true;
+        var shifted = state.toLatLng([h.view.lon, h.view.lat]);
+        map.setView(shifted, h.view.zoom);
+      }
+    }
+
+    toggles.forEach(function (t) {
+      state.visible[t.value] = t.checked;
+      t.addEventListener("change", function () {
+        applyToggle(t);
+        writeHash();
+      });
+    });
+    applyHash();
+    root.addEventListener("hashchange", applyHash);
+    map.on("moveend", writeHash);
+    // Start writing the URL once the first fit is done, so a shared link reproduces what was seen.
+    root.setTimeout(function () {
+      (state.ready || Promise.resolve()).then(function () {
+        ready = true;
+        writeHash();
+      });
+    }, 0);
+
+    // "Show on map" buttons in the list view (hidden until this script can serve them) and the near-me results
+    document.querySelectorAll("[data-show-on-map][hidden]").forEach(function (b) {
+      b.hidden = false;
+    });
+    document.addEventListener("click", function (e) {
+      var btn = e.target.closest && e.target.closest("[data-show-on-map]");
+      if (!btn) return;
+      e.preventDefault();
+      state.reveal(btn.getAttribute("data-layer"), btn.getAttribute("data-show-on-map"));
+    });
+
+    initNearMe(state, page, toggles, i18n);
+  }
+
+  function initNearMe(state, page, toggles, i18n) {
+    var map = state.map;
+    var meBtn = page.querySelector("[data-near-me]");
+    var centreBtn = page.querySelector("[data-near-centre]");
+    var kmSelect = page.querySelector("[data-near-km]");
+    var status = page.querySelector("[data-near-status]");
+    var results = page.querySelector("[data-near-results]");
+    var here = null;
+
+    function say(text) {
+      if (status) status.textContent = text || "";
+    }
+
+    function search(lon, lat, label) {
+      var km = parseFloat(kmSelect && kmSelect.value) || 10;
+      var names = toggles
+        .filter(function (t) { return t.checked && state.meta[t.value] && state.meta[t.value].registered; })
+        .map(function (t) { return t.value; });
+      if (results) results.textContent = "";
+      if (!names.length) {
+        say(i18n.nearNoLayers);
+        return;
+      }
+      say(i18n.nearSearching);
+      if (here) map.removeLayer(here);
+      var centre = state.toLatLng([lon, lat]);
+      here = L.featureGroup([
+        L.circle(centre, { radius: km * 1000, color: "#c2410c", weight: 1, fillOpacity: 0.04, interactive: false }),
+        L.circleMarker(centre, { radius: 8, color: "#fff", weight: 3, fillColor: "#c2410c", fillOpacity: 1 }).bindTooltip(label),
+      ]).addTo(map);
+      map.fitBounds(here.getBounds(), { padding: [16, 16] });
+      var query = "?near=" + lon.toFixed(6) + "," + lat.toFixed(6) + "&km=" + km;
+      Promise.all(
+        names.map(function (name) {
+          return root
+            .fetch(state.layerUrl(name, query), { credentials: "same-origin" })
+            .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+            .then(function (fc) {
+              return (fc.features || []).map(function (f) { return { layer: name, props: f.properties || {} }; });
+            })
+            .catch(function () { return []; });
+        })
+      ).then(function (lists) {
+        var all = [].concat.apply([], lists).sort(function (a, b) {
+          return (a.props.distance_km || 0) - (b.props.distance_km || 0);
+        });
+        if (!all.length) {
+          say(fmt(i18n.nearNone, { km: km }));
+          return;
+        }
+        say(fmt(i18n.nearFound, { count: all.length, km: km }));
+        all.slice(0, 50).forEach(function (item) {
+          var p = item.props;
+          var li = el("li", "near-item");
+          var url = safeUrl(p.url);
+          var name = url ? el("a", "near-name", p.name || url) : el("span", "near-name", p.name || "");
+          if (url) name.href = url;
+          li.appendChild(name);
+          var meta = (state.meta[item.layer] || {}).label || item.layer;
+          li.appendChild(el("span", "near-meta", meta + " · " + fmt(i18n.distance, { km: (p.distance_km || 0).toFixed(1) })));
+          if (url) {
+            var show = el("button", "near-show", results.getAttribute("data-show-label") || "→");
+            show.type = "button";
+            show.setAttribute("data-show-on-map", url);
+            show.setAttribute("data-layer", item.layer);
+            li.appendChild(show);
+          }
+          results.appendChild(li);
+        });
+      });
+    }
+
+    function useCentre() {
+      var c = state.toLonLat(state.map.getCenter());
+      search(c[0], c[1], i18n.centre);
+    }
+
+    if (centreBtn) centreBtn.addEventListener("click", useCentre);
+    if (meBtn) {
+      meBtn.addEventListener("click", function () {
+        if (!root.navigator.geolocation) {
+          say(i18n.nearUnsupported);
+          if (centreBtn) centreBtn.focus();
+          return;
+        }
+        say(i18n.nearLocating);
+        root.navigator.geolocation.getCurrentPosition(
+          function (pos) {
+            // Browsers report WGS-84, like our data.
+            search(pos.coords.longitude, pos.coords.latitude, i18n.you);
+          },
+          function (err) {
+            say(err && err.code === 1 ? i18n.nearDenied : i18n.nearUnavailable);
+            if (centreBtn) centreBtn.focus();
+          },
+          { enableHighAccuracy: false, timeout: 10000, maximumAge: 300000 }
+        );
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- boot
+  // Replaces the inline script django-leaflet would write (see templates/leaflet/_leaflet_map.html).
+  function resolveCallback(name) {
+    if (!name) return null;
+    var fn = name.split(".").reduce(function (obj, key) {
+      return obj && Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+    }, root);
+    return typeof fn === "function" ? fn : null;
+  }
+
+  function boot(node) {
+    if (node.getAttribute("data-leaflet-booted")) return;
+    node.setAttribute("data-leaflet-booted", "1");
+    var id = node.getAttribute("data-leaflet-for") || node.id;
+    var djoptions = parseJSON(node.getAttribute("data-djoptions"), null);
+    if (!id || !djoptions) return;
+    var loadevents = parseJSON(node.getAttribute("data-loadevents") || "[]", []);
+    var callback = resolveCallback(node.getAttribute("data-callback"));
+    function loadmap() {
+      if (document.getElementById(id)._leaflet_id) return;
+      L.Map.djangoMap(id, { djoptions: djoptions, initfunc: loadmap, globals: false, callback: callback });
+    }
+    if (!loadevents.length || document.readyState === "complete") loadmap();
+    else loadevents.forEach(function (ev) { root.addEventListener(ev, loadmap, { once: true }); });
+  }
+
+  PortalMap.setup = setup;
+  PortalMap.boot = function () {
+    document.querySelectorAll("[data-leaflet-map]").forEach(boot);
+  };
+  root.PortalMap = PortalMap;
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", PortalMap.boot);
+  else PortalMap.boot();
+})(typeof window !== "undefined" ? window : globalThis);

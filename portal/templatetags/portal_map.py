@@ -1,0 +1,57 @@
+"""Template side of the map module: everything map.js needs, as one JSON data attribute.
+
+Page templates never configure Leaflet themselves (see portal/templates/portal/includes/map.html);
+this tag gathers the tile provider, the registry layers and the translated interface strings so the
+same static map.js can serve every map without inline script (the CSP forbids it).
+"""
+
+import json
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from portal.layers import KIND_LABELS, layer_info
+from portal.tiles import tile_config_for_request
+
+register = template.Library()
+
+
+def _strings() -> dict:
+    return {
+        "details": _("查看详情"),
+        "distance": _("距离 %(km)s 公里"),
+        "tilesFailed": _("底图暂时无法加载，路线和地点照常显示。"),
+        "loadFailed": _("图层加载失败：%(layer)s"),
+        "kinds": {code: str(label) for code, label in KIND_LABELS.items()},
+        "nearLocating": _("正在获取你的位置…"),
+        "nearSearching": _("正在查找附近的地点…"),
+        "nearFound": _("%(count)s 个地点在 %(km)s 公里内，由近到远："),
+        "nearNone": _("%(km)s 公里内没有找到地点。可以扩大范围再试。"),
+        "nearDenied": _("你没有允许定位。可以改用地图中心查找附近的地点。"),
+        "nearUnavailable": _("暂时无法获取你的位置。可以改用地图中心查找附近的地点。"),
+        "nearUnsupported": _("这个浏览器不支持定位。可以改用地图中心查找附近的地点。"),
+        "nearNoLayers": _("请至少选择一个图层。"),
+        "you": _("你的位置"),
+        "centre": _("地图中心"),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def portal_map_config(context, layers="", data_id="", cluster=None):
+    """JSON for the data-config attribute of an include's map wrapper.
+
+    `layers` is a comma-separated list of registry layer names; unknown names are kept (with their
+    default label and colour) so a page can list a layer before the app that serves it lands.
+    """
+    names = [n.strip() for n in (layers or "").split(",") if n.strip()]
+    api = reverse("geo_layer", kwargs={"name": "__layer__"})
+    config = {
+        "tiles": tile_config_for_request(context.get("request")),
+        "api": api,
+        "layers": layer_info(names),
+        "data": data_id or "",
+        "cluster": bool(names) if cluster in (None, "") else str(cluster).lower() not in ("0", "false", "no", "off"),
+        "i18n": _strings(),
+    }
+    return json.dumps(config, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,117 @@
+"""What the products app offers the rest of the portal: two map layers and a home-page collection.
+
+Registered from ProductsConfig.ready(); portal serves and caches the layers, so these functions
+run once per invalidation, not per request.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
+from wagtail.models import PageViewRestriction
+
+from portal.geo import feature
+
+logger = logging.getLogger(__name__)
+
+
+def renditions_prefetch(image_lookup: str, *specs: str) -> Prefetch:
+    """Renditions of an image reached through `image_lookup` (a select_related FK), in one query."""
+    Rendition = get_image_model().get_rendition_model()
+    return Prefetch(f"{image_lookup}__renditions", queryset=Rendition.objects.filter(filter_spec__in=specs), to_attr="prefetched_renditions")
+
+
+def rendition_url(image, spec: str) -> str | None:
+    """A rendition's URL, or None when the image or its file is missing (a map must still load)."""
+    if image is None:
+        return None
+    try:
+        return image.get_rendition(spec).url
+    except Exception:  # noqa: BLE001 - a broken upload must not break a whole layer or page
+        logger.warning("No %s rendition for image %s", spec, image.pk, exc_info=True)
+        return None
+
+
+def restricted_paths() -> list[str]:
+    """Tree paths of private sections (one query), to test many pages for privacy in Python."""
+    return list(PageViewRestriction.objects.values_list("page__path", flat=True))
+
+
+def is_public(page, paths: list[str]) -> bool:
+    return page.live and not any(page.path.startswith(p) for p in paths)
+
+
+def origin_feature(page, origin, url: str, thumbnail: str | None = None, *, inline: bool = False) -> dict:
+    """One map feature per origin village. Layer features carry kind=category; inline ones
+    (maps on our own pages) use kind="product" so the marker shows the 产 glyph."""
+    props = {
+        "name": page.title,
+        "url": url,
+        "kind": "product" if inline else page.category,
+        "kind_label": str(page.get_category_display()),
+        "category": page.category,
+        "summary": origin.place,
+    }
+    if page.brand_authorised:
+        props["meta"] = _("河湟田源授权产品")
+    if thumbnail:
+        props["thumbnail"] = thumbnail
+    return feature(origin.location, **props)
+
+
+def station_feature(station, url: str, *, inline: bool = False) -> dict:
+    summary = " · ".join(p for p in [station.place, station.opening_hours, station.phone] if p)
+    return feature(
+        station.location,
+        name=station.name,
+        url=url,
+        kind="station" if inline else station.level,
+        kind_label=str(station.get_level_display()),
+        summary=summary,
+    )
+
+
+def product_features() -> list[dict]:
+    from products.models import THUMB_SPEC, ProductPage
+
+    paths = restricted_paths()
+    pages = ProductPage.objects.live().select_related("image").prefetch_related("origins", renditions_prefetch("image", THUMB_SPEC)).order_by("path")
+    features = []
+    for page in pages:
+        if not is_public(page, paths):
+            continue
+        url = page.get_url()
+        if not url:
+            continue
+        thumbnail = rendition_url(page.image, THUMB_SPEC)
+        features.extend(origin_feature(page, origin, url, thumbnail) for origin in page.origins.all() if origin.location)
+    return features
+
+
+def station_features() -> list[dict]:
+    from products.models import ProductIndexPage, ServiceStation
+
+    index = ProductIndexPage.objects.live().public().first()
+    features = []
+    for station in ServiceStation.objects.filter(location__isnull=False):
+        url = index.station_url(station) if index else ""
+        features.append(station_feature(station, url))
+    return features
+
+
+def featured_products(limit: int = 3, request=None) -> list:
+    """The home page's 河湟田源 section: live, public, featured products, in the editors' tree order."""
+    from products.models import CARD_SPEC, ProductPage
+
+    pages = (
+        ProductPage.objects.live()
+        .public()
+        .filter(featured=True)
+        .select_related("image")
+        .prefetch_related("origins", renditions_prefetch("image", CARD_SPEC))
+        .order_by("path")
+    )
+    return list(pages[:limit])

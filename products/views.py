@@ -1,0 +1,229 @@
+"""Context for the products pages, kept out of models.py so the query budget is easy to read.
+
+Every builder here runs a fixed number of queries whatever the number of products, stations or
+pictures: related rows are fetched in bulk and images come with their renditions.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
+
+from portal.layers import nearby
+from products.forms import ProductFilterForm, StationFilterForm
+from products.layers import is_public, origin_feature, rendition_url, renditions_prefetch, restricted_paths, station_feature
+from products.models import (
+    CARD_SPEC,
+    GALLERY_SPEC,
+    HERO_SPEC,
+    LOGO_SPEC,
+    NEARBY_KM,
+    OG_SPEC,
+    SHARE_SPEC,
+    THUMB_SPEC,
+    Producer,
+    ProductCertification,
+    ProductIndexPage,
+    ProductOrigin,
+    ProductPage,
+    ServiceStation,
+    VillageProduct,
+    current_month,
+)
+
+STATIONS_PER_PAGE = 30
+
+
+def feature_collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def index_context(index, request) -> dict:
+    """The filtered list: one query for all matches serves both the map (every origin of every
+    match) and the list (a page of them), so the list is paginated in Python."""
+    form = ProductFilterForm(request.GET)
+    filters = form.filters()
+    paths = restricted_paths()
+    products = ProductPage.objects.live().child_of(index)
+    for path in paths:
+        products = products.exclude(path__startswith=path)
+    if "category" in filters:
+        products = products.filter(category=filters["category"])
+    if "county" in filters:
+        products = products.filter(pk__in=ProductOrigin.objects.filter(county=filters["county"]).values("page_id"))
+    if "certification" in filters:
+        products = products.filter(pk__in=ProductCertification.objects.filter(kind=filters["certification"]).values("page_id"))
+    month = current_month()
+    if filters.get("in_season"):
+        products = products.in_season(month)
+    if filters.get("brand"):
+        products = products.filter(brand_authorised=True)
+    producer = None
+    if "producer" in filters:
+        producer = Producer.objects.filter(pk=filters["producer"]).first()
+        products = products.filter(producer_id=filters["producer"])
+    products = list(
+        products.select_related("image", "producer")
+        .prefetch_related("origins", "certifications", renditions_prefetch("image", CARD_SPEC, THUMB_SPEC))
+        .order_by("-featured", "path")
+    )
+
+    features = []
+    for product in products:
+        url = product.get_url(request)
+        thumbnail = rendition_url(product.image, THUMB_SPEC)
+        features.extend(origin_feature(product, origin, url, thumbnail, inline=True) for origin in product.origins.all() if origin.location)
+
+    page_obj = Paginator(products, index.per_page).get_page(request.GET.get("page"))
+    villages = list(VillageProduct.objects.select_related("product_page"))
+    village_features = []
+    for village in villages:
+        village.link = village.product_page.get_url(request) if village.product_page and is_public(village.product_page, paths) else ""
+        village_features.append(_village_feature(village))
+    return {
+        "filter_form": form.clean_form(),
+        "filters": filters,
+        "filter_query": form.querystring(),
+        "products": page_obj,
+        "paginator": page_obj.paginator,
+        "product_count": len(products),
+        "products_geo": feature_collection(features),
+        "producer_filter": producer,
+        "month": month,
+        "villages": villages,
+        "villages_geo": feature_collection(village_features),
+        "stations_url": index.stations_url(request),
+    }
+
+
+def _village_feature(village) -> dict:
+    props = {"name": f"{village.village} · {village.products}", "kind": "village", "kind_label": _("一村一品"), "summary": village.place}
+    if village.link:
+        props["url"] = village.link
+    return {"type": "Feature", "geometry": village.location, "properties": props}
+
+
+def _images_by_id(ids, *specs) -> dict:
+    """Every picture a page shows, with renditions, in two queries."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {img.pk: img for img in get_image_model().objects.filter(pk__in=ids).prefetch_renditions(*specs)}
+
+
+def _nearby(layer: str, origins: list, limit: int = 6) -> list[dict]:
+    """Features of another app's layer near any of the origins, nearest first, one per URL."""
+    best: dict[str, tuple[float, dict]] = {}
+    for origin in origins:
+        if not origin.location:
+            continue
+        for distance, feat in nearby(layer, origin.location, NEARBY_KM):
+            props = feat.get("properties", {})
+            key = props.get("url") or props.get("name")
+            if key and (key not in best or distance < best[key][0]):
+                best[key] = (distance, feat)
+    items = sorted(best.values(), key=lambda pair: pair[0])[:limit]
+    return [{**feat["properties"], "distance_km": round(distance, 1)} for distance, feat in items]
+
+
+def product_context(page, request) -> dict:
+    origins = list(page.origins.all())
+    certifications = list(page.certifications.all())
+    shop_links = list(page.shop_links.all())
+    gallery = list(page.gallery_images.all())
+    stations = [link.station for link in page.station_links.select_related("station") if link.station_id]
+    producer = Producer.objects.filter(pk=page.producer_id).first() if page.producer_id else None
+
+    others = []
+    if producer is not None and page.pk:
+        paths = restricted_paths()
+        candidates = ProductPage.objects.live().filter(producer=producer).exclude(pk=page.pk).order_by("path")[:6]
+        others = [p for p in candidates if is_public(p, paths)]
+
+    image_ids = [page.image_id, producer.logo_id if producer else None, *(g.image_id for g in gallery), *(p.image_id for p in others)]
+    images = _images_by_id(image_ids, HERO_SPEC, GALLERY_SPEC, LOGO_SPEC, THUMB_SPEC, OG_SPEC, SHARE_SPEC)
+    # Hand the loaded objects to the page so the share image and JSON-LD in <head> reuse them.
+    if page.image_id in images:
+        page.image = images[page.image_id]
+    if producer is not None:
+        page.producer = producer
+    for item in gallery:
+        item.picture = images.get(item.image_id)
+    for other in others:
+        other.picture = images.get(other.image_id)
+
+    url = page.get_url(request) or ""
+    features = [origin_feature(page, origin, url, inline=True) for origin in origins if origin.location]
+    index = ProductIndexPage.objects.filter(path=page.path[: -page.steplen]).first() if page.path else None
+    station_items = []
+    for station in stations:
+        link = index.station_url(station, request) if index is not None else ""
+        station_items.append({"station": station, "url": link})
+        if station.location:
+            features.append(station_feature(station, link, inline=True))
+
+    month = current_month()
+    return {
+        "origins": origins,
+        "certifications": certifications,
+        "shop_links": shop_links,
+        "gallery": [g for g in gallery if g.picture is not None],
+        "hero": images.get(page.image_id),
+        "producer": producer,
+        "producer_logo": images.get(producer.logo_id) if producer else None,
+        "index_url": index.get_url(request) if index else "",
+        "producer_products_url": (index.get_url(request) + f"?producer={producer.pk}") if producer and index else "",
+        "other_products": others,
+        "stations": station_items,
+        "product_geo": feature_collection(features),
+        "months": [{"number": m, "available": m in page.season_months, "current": m == month} for m in range(1, 13)],
+        "in_season_now": month in page.season_months,
+        "nearby_routes": _nearby("routes", origins),
+        "nearby_homestays": _nearby("homestays", origins),
+        "nearby_km": NEARBY_KM,
+    }
+
+
+def stations_context(index, request) -> dict:
+    form = StationFilterForm(request.GET)
+    filters = form.filters()
+    stations = ServiceStation.objects.all()
+    if "county" in filters:
+        stations = stations.filter(county=filters["county"])
+    if "level" in filters:
+        stations = stations.filter(level=filters["level"])
+    page_obj = Paginator(stations, STATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    items = [{"station": s, "url": index.station_url(s, request)} for s in page_obj]
+    return {
+        "filter_form": form.clean_form(),
+        "filter_query": form.querystring(),
+        "stations": page_obj,
+        "station_items": items,
+        "paginator": page_obj.paginator,
+        "index_url": index.get_url(request),
+        "stations_url": index.stations_url(request),
+        "page_title": _("电商服务站"),
+    }
+
+
+def station_context(index, request, pk) -> dict:
+    station = ServiceStation.objects.filter(pk=pk).first()
+    if station is None:
+        raise Http404(_("No such service station."))
+    paths = restricted_paths()
+    links = station.product_links.select_related("page", "page__image").prefetch_related(renditions_prefetch("page__image", THUMB_SPEC))
+    products = [link.page for link in links if is_public(link.page, paths)]
+    for product in products:
+        product.picture = product.image
+    url = index.station_url(station, request)
+    geo = feature_collection([station_feature(station, url, inline=True)] if station.location else [])
+    return {
+        "station": station,
+        "station_products": products,
+        "station_geo": geo,
+        "index_url": index.get_url(request),
+        "stations_url": index.stations_url(request),
+        "page_title": station.name,
+    }

@@ -1,0 +1,95 @@
+"""The routes' map layers and home-page collection, registered with portal.registry in apps.py."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from wagtail.models import Locale
+
+from portal.geo import feature
+
+
+def _live_routes():
+    """Live, public routes in the active language (falling back to the default one)."""
+    from routes.models import RoutePage
+
+    qs = RoutePage.objects.live().public()
+    active = Locale.get_active()
+    in_active = qs.filter(locale=active)
+    return in_active if active.is_default or in_active.exists() else qs.filter(locale=Locale.get_default())
+
+
+def _thumb(image) -> str:
+    from routes.models import THUMB_RENDITION
+
+    return image.get_rendition(THUMB_RENDITION).url if image else ""
+
+
+def route_features() -> list[dict]:
+    from routes.models import THUMB_RENDITION, _renditions
+
+    routes = (
+        _live_routes()
+        .exclude(geometry__isnull=True)
+        .select_related("hero_image", "locale")
+        .prefetch_related(Prefetch("hero_image__renditions", queryset=_renditions(THUMB_RENDITION)))
+        .order_by("path")
+    )
+    return [
+        feature(
+            r.geometry,
+            name=r.title,
+            url=r.get_url(),
+            kind="route",
+            colour=r.colour,
+            length_km=round(r.length_km, 1),
+            max_alt_m=r.max_alt_m,
+            summary=r.summary,
+            thumbnail=_thumb(r.hero_image),
+        )
+        for r in routes
+    ]
+
+
+def stop_features() -> list[dict]:
+    from routes.models import THUMB_RENDITION, RouteStop, _renditions
+
+    pages = _live_routes()
+    stops = (
+        RouteStop.objects.filter(page__in=pages)
+        .select_related("page", "page__locale", "image")
+        .prefetch_related(Prefetch("image__renditions", queryset=_renditions(THUMB_RENDITION)))
+        .order_by("page__path", "sort_order", "pk")
+    )
+    features, numbers, urls = [], {}, {}
+    for stop in stops:
+        n = numbers[stop.page_id] = numbers.get(stop.page_id, 0) + 1
+        if not stop.location:
+            continue
+        if stop.page_id not in urls:
+            urls[stop.page_id] = stop.page.get_url()
+        features.append(
+            feature(
+                stop.location,
+                name=stop.name,
+                url=f"{urls[stop.page_id]}#stop-{n}",
+                kind=stop.kind,
+                number=n,
+                route=stop.page.title,
+                colour=stop.page.colour,
+                summary=stop.description[:120],
+                location_checked=stop.location_checked,
+                thumbnail=_thumb(stop.image),
+            )
+        )
+    return features
+
+
+def featured_routes(limit: int = 3, request=None) -> list:
+    from routes.models import CARD_RENDITION, _renditions
+
+    return list(
+        _live_routes()
+        .select_related("hero_image", "locale")
+        .prefetch_related(Prefetch("hero_image__renditions", queryset=_renditions(CARD_RENDITION, "fill-480x320|format-webp")))
+        .order_by("path")[:limit]
+    )

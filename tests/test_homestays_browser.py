@@ -1,0 +1,151 @@
+"""Homestays in a real browser (Playwright + Debian Chromium): a visitor at phone size sends an
+inquiry from a listing page served out of the full-page cache (the form fetches its CSRF token),
+the index filters without horizontal scrolling, and owner1 logs in through the login form and
+lands on the owner's dashboard. Requests to other hosts (map tiles) are aborted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.core.cache import cache
+from django.test import override_settings
+from django.utils import timezone
+from wagtail.models import Collection, Locale, Page
+
+from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory, point, room
+from homestays.models import Inquiry
+from homestays.owners import grant_listing
+from portal.factories import make_site
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+User = get_user_model()
+
+
+@override_settings(PAGE_CACHE_ENABLED=True, HOMESTAYS_INQUIRY_RATE="100/m")
+class HomestayBrowserTests(StaticLiveServerTestCase):
+    serialized_rollback = True  # keep the groups, workflow and locale that migrations create
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:  # pragma: no cover - playwright is in requirements-test.txt
+            raise pytest.skip.Exception("playwright is not installed", allow_module_level=True) from None
+        if not os.path.exists(CHROMIUM):
+            raise pytest.skip.Exception("chromium is not installed (make browser-deps)")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+        super().setUpClass()
+        cls.pw = sync_playwright().start()
+        cls.browser = cls.pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.pw.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        cache.clear()
+        locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+        if Page.get_first_root_node() is None:
+            Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+        if Collection.get_first_root_node() is None:
+            Collection.add_root(name="Root")
+        self.home = make_site()
+        self.index = HomestayIndexPageFactory(parent=self.home)
+        self.owner = User.objects.create_user("owner1", email="owner1@example.com", password="Gaoyuan-2026!", first_name="卓玛")
+        self.kayang = HomestayPageFactory(
+            parent=self.index,
+            title="卡阳花海小院",
+            slug="kayang",
+            location=point(101.4175, 36.6628),
+            amenities=["heating", "wifi", "parking", "breakfast", "mobile-pay"],
+            rooms=[room("花园大床房", 368, 2), room("家庭房（一张1.8米大床 + 两张1.2米单人床）", 588, 4)],
+            wechat_id="kayang-xiaoyuan-wechat",
+        )
+        HomestayPageFactory(
+            parent=self.index, title="窎沟花儿院", slug="diaogou", county="datong", location=point(101.8377, 36.9786), rooms=[room("炕房", 520, 5)]
+        )
+        grant_listing(self.owner, self.kayang)
+
+    def context(self, width=390, height=844):
+        context = self.browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        self.addCleanup(context.close)
+        context.route("**/*", lambda r: r.abort() if not r.request.url.startswith(self.live_server_url) else r.continue_())
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        self.addCleanup(lambda: self.assertEqual(errors, []))
+        return page
+
+    def assert_no_horizontal_scroll(self, page):
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        self.assertLessEqual(overflow, 0, "the page scrolls sideways at this width")
+
+    def test_visitor_sends_an_inquiry_from_a_cached_listing_page(self):
+        first = self.context()
+        response = first.goto(self.live_server_url + "/homestays/kayang/")
+        self.assertEqual(response.headers.get("x-page-cache"), "miss")
+        visitor = self.context()
+        response = visitor.goto(self.live_server_url + "/homestays/kayang/")
+        self.assertEqual(response.headers.get("x-page-cache"), "hit")  # the same HTML for everyone
+        self.assert_no_horizontal_scroll(visitor)
+        arrival = timezone.localdate() + dt.timedelta(days=14)
+        visitor.fill("#id_name", "王女士")
+        visitor.fill("#id_phone", "139 1234 5678")
+        visitor.fill("#id_arrival", arrival.isoformat())
+        visitor.fill("#id_departure", (arrival + dt.timedelta(days=2)).isoformat())
+        visitor.fill("#id_guests", "3")
+        visitor.fill("#id_message", "有停车位吗？")
+        visitor.check("#id_consent")
+        self.assertFalse(visitor.is_visible("#id_website"))  # the honeypot is for bots only
+        with visitor.expect_navigation():
+            visitor.click("form[data-inquiry-form] button[type=submit]")
+        self.assertTrue(visitor.url.endswith("/homestays/kayang/inquire/sent/"), visitor.url)
+        self.assertIn("咨询已发送", visitor.inner_text("h1"))
+        inquiry = Inquiry.objects.get()
+        self.assertEqual((inquiry.name, inquiry.phone, inquiry.guests, inquiry.arrival), ("王女士", "13912345678", 3, arrival))
+
+    def test_index_filters_at_phone_width(self):
+        page = self.context()
+        page.goto(self.live_server_url + "/homestays/")
+        self.assert_no_horizontal_scroll(page)
+        self.assertEqual(page.locator(".homestay-card").count(), 2)
+        page.select_option("#id_county", "datong")
+        with page.expect_navigation():
+            page.click(".homestay-filters button[type=submit]")
+        self.assertIn("county=datong", page.url)
+        self.assertEqual(page.locator(".homestay-card").count(), 1)
+        self.assertIn("窎沟花儿院", page.inner_text(".homestay-cards"))
+        self.assert_no_horizontal_scroll(page)
+
+    def test_listing_page_at_desktop_width(self):
+        page = self.context(1280, 900)
+        page.goto(self.live_server_url + "/homestays/kayang/")
+        self.assert_no_horizontal_scroll(page)
+        self.assertTrue(page.locator(".leaflet-container").count() >= 1)
+        self.assertEqual(page.get_attribute(".contact-actions a.button", "href"), "tel:+8613912345678")
+
+    def test_owner_logs_in_and_lands_on_the_dashboard(self):
+        page = self.context(1280, 900)
+        page.goto(self.live_server_url + "/admin/login/")
+        page.fill("input[name=username]", "owner1")
+        page.fill("input[name=password]", "Gaoyuan-2026!")
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        self.assertIn("我的民宿", page.inner_text("main"))
+        self.assertIn("卡阳花海小院", page.inner_text("#homestays-owner-panel-content, main"))
+        with page.expect_navigation():
+            page.click("a:has-text('编辑民宿信息')")
+        self.assertIn(f"/admin/pages/{self.kayang.pk}/edit/", page.url)
+        actions = " ".join(page.locator("footer button, footer a").all_inner_texts())
+        self.assertIn("民宿审核", actions)
+        self.assertNotIn("发布", actions.replace("民宿审核", ""))
