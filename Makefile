@@ -39,8 +39,8 @@ run: demo
 serve: install
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(BIN)/python manage.py collectstatic --noinput -v 0
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(BIN)/python manage.py migrate --noinput
-	DJANGO_SETTINGS_MODULE=portal.settings.production $(BIN)/gunicorn portal.wsgi:application \
-		--bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2} --threads $${GUNICORN_THREADS:-4} --access-logfile - --log-level warning
+	# gunicorn.conf.py: gthread, cores × 2 + 1 workers (WEB_CONCURRENCY), keep-alive.
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(BIN)/gunicorn portal.wsgi:application --access-logfile -
 
 browser-deps:
 	@bash scripts/install-browser-deps.sh
@@ -63,7 +63,8 @@ format: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install
+# Load test + Lighthouse against `make serve`'s setup (README "Performance"); needs PostgreSQL and Redis running.
+bench: install browser-deps node_modules/.installed
 	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk; }
 	$(BIN)/python scripts/bench.py
 

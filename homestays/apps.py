@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class HomestaysConfig(AppConfig):
@@ -19,7 +20,14 @@ class HomestaysConfig(AppConfig):
 
         registry.register_demo("homestays", demo.load, order=20)
         registry.register_layer(
-            Layer("homestays", _("民宿"), features=layers.homestay_features, models=("homestays.HomestayPage",), colour="#8a5a2b", order=30)
+            Layer(
+                "homestays",
+                pgettext_lazy("map layer", "民宿"),
+                features=layers.homestay_features,
+                models=("homestays.HomestayPage",),
+                colour="#8a5a2b",
+                order=30,
+            )
         )
         registry.register_collection("featured_homestays", _("河湟精品民宿推荐 Featured homestays"), layers.featured_homestays)
         register_permission_policy(Inquiry, InquiryPermissionPolicy(Inquiry))

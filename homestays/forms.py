@@ -56,6 +56,7 @@ class HomestayFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args, routes: dict | None = None, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # "县区" above its field, not "县区:" (an ASCII colon in Chinese)
         super().__init__(*args, **kwargs)
         self.routes = routes or {}
         self.fields["route"].choices = [("", _("不限线路"))] + [(key, r["name"]) for key, r in self.routes.items()]
@@ -154,6 +155,7 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
         }
 
     def __init__(self, *args, listing=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.listing = listing
         self.fields["guests"].min_value = 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 
+from django.utils.translation import gettext
+
 from portal.geo import feature
 
 logger = logging.getLogger(__name__)
@@ -34,22 +36,18 @@ def homestay_feature(page, url: str, thumbnail: str | None = None) -> dict:
     }
     if page.min_price is not None:
         props["price_from"] = page.min_price
-        props["meta"] = page.price_label + "/晚"
+        props["meta"] = page.price_label + gettext("/晚")
     if thumbnail:
         props["thumbnail"] = thumbnail
     return feature(page.location, **props)
 
 
 def public_listings():
-    """Live listings outside private sections, in the active language when it has any."""
-    from wagtail.models import Locale
-
+    """Live listings outside private sections, each once: in the active language, else the default one."""
     from homestays.models import HomestayPage
+    from portal.i18n import in_active_language
 
-    qs = HomestayPage.objects.live().public()
-    active = Locale.get_active()
-    in_active = qs.filter(locale=active)
-    return in_active if active.is_default or in_active.exists() else qs.filter(locale=Locale.get_default())
+    return in_active_language(HomestayPage.objects.live().public())
 
 
 def homestay_features() -> list[dict]:

@@ -363,7 +363,7 @@ class HomestayPage(RoutablePageMixin, BasePage):
     def get_structured_data(self, request) -> list[dict]:
         from portal.seo import SCHEMA, image_url
 
-        data = {"@context": SCHEMA, "@type": "BedAndBreakfast", "name": self.title}
+        data = {"@context": SCHEMA, "@type": "BedAndBreakfast", "name": self.title, "url": self.get_full_url(request)}
         if self.card_summary:
             data["description"] = self.card_summary
         data["address"] = {

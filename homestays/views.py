@@ -39,6 +39,7 @@ from homestays.models import (
 )
 from homestays.notifications import send_inquiry_notice
 from portal.geo import distance_to_geometry_km, feature
+from portal.i18n import children_in_language
 from portal.layers import layer_payload, nearby
 from portal.middleware import client_ip
 from portal.registry import registry
@@ -72,7 +73,7 @@ def index_context(index: HomestayIndexPage, request) -> dict:
     form = HomestayFilterForm(request.GET, routes=routes)
     filters = form.filters()
 
-    listings = HomestayPage.objects.live().public().child_of(index)
+    listings = children_in_language(HomestayPage.objects.live().public(), index)
     if "county" in filters:
         listings = listings.filter(county=filters["county"])
     if "grade" in filters:

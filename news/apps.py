@@ -20,4 +20,5 @@ class NewsConfig(AppConfig):
         registry.register_collection("latest_news", _("最新资讯 Latest news"), providers.latest_news)
         registry.register_related("events", providers.related_events)
         registry.register_related("news", providers.related_news)
+        registry.register_related("feeds", providers.feed_links)  # <link rel="alternate"> on the home page
         post_save.connect(assign_news_workflow, sender=NewsIndexPage, dispatch_uid="news-assign-workflow")

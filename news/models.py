@@ -136,7 +136,9 @@ class NewsIndexPage(RoutablePageMixin, BasePage):
 
     def news_items(self):
         """Live, public news under this index (drafts and private pages never listed or fed)."""
-        return NewsPage.objects.child_of(self).live().public()
+        from portal.i18n import children_in_language
+
+        return children_in_language(NewsPage.objects.live().public(), self)
 
     # --- listing -----------------------------------------------------------------------------
 
@@ -362,7 +364,7 @@ class NewsPage(RoutablePageMixin, BasePage):
 
     def get_structured_data(self, request) -> list[dict]:
         """NewsArticle for every item, plus a schema.org Event for events (search engines' event listings)."""
-        from portal.seo import SCHEMA, geo, image_url
+        from portal.seo import SCHEMA, geo, image_url, provider_organization
 
         url = self.get_full_url(request)
         image = image_url(self.card_image, request)
@@ -374,10 +376,11 @@ class NewsPage(RoutablePageMixin, BasePage):
             "url": url,
             "datePublished": self.date.isoformat(),
         }
-        if self.last_published_at:
-            article["dateModified"] = self.last_published_at.isoformat()
-        if self.source:
-            article["author"] = {"@type": "Organization", "name": self.source}
+        modified = self.last_published_at or self.latest_revision_created_at
+        article["dateModified"] = modified.isoformat() if modified else article["datePublished"]
+        publisher = provider_organization(request)
+        article["publisher"] = publisher
+        article["author"] = {"@type": "Organization", "name": self.source} if self.source else publisher
         if image:
             article["image"] = image
         data = super().get_structured_data(request) + [article]

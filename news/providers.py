@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
-from wagtail.models import Locale
 
 
 def _news(locale_id=None):
+    """Live, public news: one locale's, or (by default) each item once in the active language,
+    else in the default one, so the English home page lists festivals not yet translated."""
     from news.models import NewsPage
+    from portal.i18n import in_active_language
 
+    qs = NewsPage.objects.live().public()
     if locale_id is None:
-        locale_id = Locale.get_active().pk
-    return NewsPage.objects.live().public().filter(locale_id=locale_id)
+        return in_active_language(qs)
+    return qs.filter(locale_id=locale_id)
 
 
 def _not_upcoming():
@@ -48,3 +51,22 @@ def related_news(page, limit: int = 5) -> list:
     """News linked to `page`, newest first: past events included, upcoming ones left to "events"
     so a page asking for both does not list a festival twice."""
     return list(_linking_to(page).filter(_not_upcoming()).order_by("-date", "-pk").with_cards()[:limit])
+
+
+def feed_links(page, limit: int = 5) -> list:
+    """The news feeds for <link rel="alternate"> in another page's <head> (the home page): RSS,
+    Atom and the events calendar of the news index in the page's language, else any live one."""
+    from django.utils.translation import gettext as _
+
+    from news.models import NewsIndexPage
+
+    indexes = NewsIndexPage.objects.live().public()
+    index = indexes.filter(locale_id=page.locale_id).first() or indexes.order_by("path").first()
+    if index is None:
+        return []
+    links = [
+        {"type": "application/rss+xml", "title": _("节庆资讯 RSS"), "href": index.subpage_url("rss")},
+        {"type": "application/atom+xml", "title": _("节庆资讯 Atom"), "href": index.subpage_url("atom")},
+        {"type": "text/calendar", "title": _("近期节庆活动日历"), "href": index.subpage_url("ics")},
+    ]
+    return links[:limit]

@@ -13,5 +13,8 @@ class PortalConfig(AppConfig):
         from portal.uploads import connect_signals as connect_upload_signals
 
         connect_signals()
+        from portal.perf import install as install_request_memo
+
+        install_request_memo()  # per-request Locale / view-restriction lookups (portal/perf.py)
         connect_upload_signals()  # GPS location stripped from uploaded photos
         connect_search_signals()  # re-index a page once its inline children (route stops) are saved

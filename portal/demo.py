@@ -91,6 +91,7 @@ class DemoContext:
     home: object
     users: dict = field(default_factory=dict)
     stdout: object = None
+    locale: object = None  # the target Locale of a translation step (registry.demo_translations)
 
     def log(self, msg: str) -> None:
         if self.stdout is not None:
@@ -109,3 +110,24 @@ def ensure_user(username: str, *, superuser: bool = False, groups: tuple[str, ..
         group, _ = Group.objects.get_or_create(name=name)
         user.groups.add(group)
     return user
+
+
+def translate_page(page, locale, *, user=None, fill=None, **fields):
+    """The page's copy in `locale`: made once with Wagtail's copy for translation, given `fields`
+    (and whatever `fill(copy)` sets), then published. Returns (page, created).
+
+    A real copy, not an alias, so it has its own English text. An existing copy is left alone,
+    so running load_demo again never overwrites what editors changed.
+    """
+    page = page.specific
+    existing = page.get_translation_or_none(locale)
+    if existing is not None:
+        return existing.specific, False
+    copy = page.copy_for_translation(locale).specific
+    for name, value in fields.items():
+        setattr(copy, name, value)
+    if fill is not None:
+        fill(copy)
+    copy.save_revision(user=user).publish()
+    # publish() works on the revision's copy of the page: reload to return it live.
+    return copy.specific_class.objects.get(pk=copy.pk), True

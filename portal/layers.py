@@ -15,7 +15,7 @@ import math
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.geo import distance_to_geometry_km, geometry_bounds, iter_lines
@@ -30,7 +30,7 @@ MAP_PAGE_LAYERS = ("routes", "stops", "homestays", "products", "stations")
 LAYER_DEFAULTS = {
     "routes": (_("路线"), "#c2410c"),
     "stops": (_("沿线站点"), "#2b5c8a"),
-    "homestays": (_("民宿"), "#8a5a2b"),
+    "homestays": (pgettext_lazy("map layer", "民宿"), "#8a5a2b"),
     "products": (_("特产产地"), "#15803d"),
     "stations": (_("电商服务站"), "#7c3aed"),
 }
@@ -88,6 +88,9 @@ def invalidate(name: str | None = None) -> None:
     names = [name] if name else list(registry.layers)
     languages = [code for code, _label in settings.LANGUAGES]
     cache.delete_many([cache_key(n, lang) for n in names for lang in languages])
+    from portal.cache import purge  # the page cache holds /api/geo/ answers and pages that embed layers
+
+    purge()
 
 
 def layers_for_model(label: str) -> list[str]:

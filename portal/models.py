@@ -81,6 +81,28 @@ class HomePage(BasePage):
     class Meta:
         verbose_name = _("首页 Home page")
 
+    def get_structured_data(self, request) -> list[dict]:
+        """The site itself: a schema.org WebSite with its search, in the page's language."""
+        from django.urls import reverse
+        from django.utils.translation import get_language
+
+        from portal.seo import SCHEMA, provider_organization
+
+        site = provider_organization(request)
+        search = reverse("search")
+        target = (request.build_absolute_uri(search) if request is not None else search) + "?q={search_term_string}"
+        return super().get_structured_data(request) + [
+            {
+                "@context": SCHEMA,
+                "@type": "WebSite",
+                "name": site["name"],
+                "url": site["url"],
+                "inLanguage": "en" if (get_language() or "").startswith("en") else "zh-Hans",
+                "publisher": site,
+                "potentialAction": {"@type": "SearchAction", "target": target, "query-input": "required name=search_term_string"},
+            }
+        ]
+
 
 class MapPage(BasePage):
     """/map/: every layer on one map; the layers come from the registry, not from this model."""

@@ -41,6 +41,9 @@ class DemoLoader:
 class Registry:
     layers: dict[str, Layer] = field(default_factory=dict)
     demo_loaders: list[DemoLoader] = field(default_factory=list)
+    # Steps that add translations (e.g. English) once the default-language demo and the translated
+    # home and section pages exist; `load(ctx)` gets ctx.locale, the target Locale.
+    demo_translations: list[DemoLoader] = field(default_factory=list)
     # name -> callable(limit, request=None) returning a list of pages, for the home page blocks.
     collections: dict[str, tuple[str, Callable[..., list]]] = field(default_factory=dict)
     # name -> callable(page, limit) returning items related to a page of another app,
@@ -55,6 +58,11 @@ class Registry:
         if not any(d.name == name for d in self.demo_loaders):
             self.demo_loaders.append(DemoLoader(name, load, order))
             self.demo_loaders.sort(key=lambda d: d.order)
+
+    def register_demo_translation(self, name: str, load: Callable[..., Any], order: int = 100) -> None:
+        if not any(d.name == name for d in self.demo_translations):
+            self.demo_translations.append(DemoLoader(name, load, order))
+            self.demo_translations.sort(key=lambda d: d.order)
 
     def register_collection(self, name: str, label: str, provider: Callable[..., list]) -> None:
         self.collections[name] = (label, provider)

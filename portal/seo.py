@@ -54,6 +54,22 @@ def image_url(image, request, spec="fill-1200x630") -> str | None:
     return request.build_absolute_uri(rendition.url) if request else rendition.url
 
 
+def provider_organization(request) -> dict:
+    """The portal itself as a schema.org Organization, named in the active language."""
+    from django.utils.translation import get_language
+
+    from portal.models import PortalSettings
+
+    english = (get_language() or "").startswith("en")
+    ps = PortalSettings.for_request(request) if request is not None else None
+    if english:
+        name = (ps.site_name_en if ps else "") or "Xining Rural Portal"
+    else:
+        name = (ps.site_name if ps else "") or "西宁乡村文旅门户"
+    home = reverse("wagtail_serve", args=[""])
+    return {"@type": "Organization", "name": name, "url": request.build_absolute_uri(home) if request is not None else home}
+
+
 class PortalSitemap(Sitemap):
     """Every live public page in every language (Wagtail's own lists only the default tree)."""
 

@@ -2,8 +2,10 @@ import hashlib
 import json
 import math
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
@@ -84,6 +86,9 @@ def filtered_etag(etag: str, bbox, near) -> str:
 def geo_layer(request, name):
     """/api/geo/<layer>.geojson: a cached RFC 7946 FeatureCollection, 304-aware, filterable.
 
+    `?lang=en` gives the English layer (English names and /en/ links where pages are translated);
+    the default is Chinese. The English pages' maps ask for it (portal_map_config).
+
     Filtered answers get their own ETag derived from the layer's ETag and the normalised filter,
     with a stable hash, so every worker process agrees on it and browsers can revalidate them.
     """
@@ -95,7 +100,12 @@ def geo_layer(request, name):
     except BadParameter as exc:
         return JsonResponse({"error": str(exc)}, status=400, json_dumps_params={"ensure_ascii": False})
 
-    payload = layers.layer_payload(name)
+    lang = request.GET.get("lang", "")
+    if lang in {code for code, _label in settings.LANGUAGES}:
+        with translation.override(lang):
+            payload = layers.layer_payload(name)
+    else:
+        payload = layers.layer_payload(name)
     etag = filtered_etag(payload["etag"], bbox, near) if (bbox or near) else payload["etag"]
     last_modified = payload["last_modified"]
 

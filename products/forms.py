@@ -14,6 +14,10 @@ class FilterForm(forms.Form):
     """A GET filter form whose bad values are dropped, not reported: a shared or hand-edited link
     with ?category=nonsense still shows a useful list instead of an error page."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels sit above their fields: no "类别:" colon
+        super().__init__(*args, **kwargs)
+
     def filters(self) -> dict:
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})

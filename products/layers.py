@@ -14,6 +14,7 @@ from wagtail.images import get_image_model
 from wagtail.models import PageViewRestriction
 
 from portal.geo import feature
+from portal.i18n import in_active_language
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,12 @@ def product_features() -> list[dict]:
     from products.models import THUMB_SPEC, ProductPage
 
     paths = restricted_paths()
-    pages = ProductPage.objects.live().select_related("image").prefetch_related("origins", renditions_prefetch("image", THUMB_SPEC)).order_by("path")
+    pages = (
+        in_active_language(ProductPage.objects.live())
+        .select_related("image")
+        .prefetch_related("origins", renditions_prefetch("image", THUMB_SPEC))
+        .order_by("path")
+    )
     features = []
     for page in pages:
         if not is_public(page, paths):
@@ -94,7 +100,7 @@ def product_features() -> list[dict]:
 def station_features() -> list[dict]:
     from products.models import ProductIndexPage, ServiceStation
 
-    index = ProductIndexPage.objects.live().public().first()
+    index = in_active_language(ProductIndexPage.objects.live().public()).order_by("path").first()
     features = []
     for station in ServiceStation.objects.filter(location__isnull=False):
         url = index.station_url(station) if index else ""
@@ -107,8 +113,7 @@ def featured_products(limit: int = 3, request=None) -> list:
     from products.models import CARD_SPEC, ProductPage
 
     pages = (
-        ProductPage.objects.live()
-        .public()
+        in_active_language(ProductPage.objects.live().public())
         .filter(featured=True)
         .select_related("image")
         .prefetch_related("origins", renditions_prefetch("image", CARD_SPEC))

@@ -422,7 +422,8 @@ class ProductPage(BasePage):
     def get_structured_data(self, request) -> list[dict]:
         from portal.seo import SCHEMA, image_url
 
-        product = {"@context": SCHEMA, "@type": "Product", "name": self.title, "category": str(self.get_category_display())}
+        url = self.get_full_url(request)
+        product = {"@context": SCHEMA, "@type": "Product", "name": self.title, "url": url, "category": str(self.get_category_display())}
         if self.card_summary:
             product["description"] = self.card_summary
         if self.brand_authorised:
@@ -432,7 +433,7 @@ class ProductPage(BasePage):
         if self.image_id:
             product["image"] = image_url(self.image, request, SHARE_SPEC)
         if self.reference_price is not None:
-            product["offers"] = {"@type": "Offer", "price": f"{self.reference_price:.2f}", "priceCurrency": "CNY"}
+            product["offers"] = {"@type": "Offer", "price": f"{self.reference_price:.2f}", "priceCurrency": "CNY", "url": url}
         return super().get_structured_data(request) + [product]
 
     def clean(self):

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
+from portal.i18n import children_in_language
 from portal.layers import nearby
 from products.forms import ProductFilterForm, StationFilterForm
 from products.layers import is_public, origin_feature, rendition_url, renditions_prefetch, restricted_paths, station_feature
@@ -46,7 +47,7 @@ def index_context(index, request) -> dict:
     form = ProductFilterForm(request.GET)
     filters = form.filters()
     paths = restricted_paths()
-    products = ProductPage.objects.live().child_of(index)
+    products = children_in_language(ProductPage.objects.live(), index)
     for path in paths:
         products = products.exclude(path__startswith=path)
     if "category" in filters:

@@ -13,6 +13,7 @@ class RoutesConfig(AppConfig):
         from routes import demo, layers
 
         registry.register_demo("routes", demo.load, order=10)
+        registry.register_demo_translation("routes", demo.load_english, order=10)
         registry.register_layer(Layer("routes", _("路线"), features=layers.route_features, models=("routes.RoutePage",), colour="#c2410c", order=10))
         registry.register_layer(Layer("stops", _("沿线站点"), features=layers.stop_features, models=("routes.RoutePage",), colour="#2b5c8a", order=20))
         registry.register_collection("routes", _("三条精品线路 The routes"), layers.featured_routes)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import math
 
+from wagtail.models import Locale
+
 from portal.demo import demo_image
 from portal.geo import haversine_km
 from routes.models import RouteIndexPage, RoutePage, RouteStop
@@ -261,3 +263,138 @@ def _create_route(index, spec, ctx):
     index.add_child(instance=page)
     page.save_revision(user=ctx.users.get("editor")).publish()
     ctx.log(f"Created route /routes/{spec['slug']}/ ({page.length_km:.0f} km, {len(spec['stops'])} stops)")
+
+
+# English copies (/en/routes/...): by route slug; stops in the same order as the Chinese ones,
+# as (name, description, season or hours).
+ROUTES_EN = {
+    "xinachuan": {
+        "title": "Xinachuan Leisure Agriculture Route, Huangzhong",
+        "summary": "From Kumbum Monastery along the Xinachuan valley to farming towns and Kayang: temple culture, highland barley fields and forest camping in a single day.",
+        "duration": "Day trip (7–9 hours)",
+        "by_car": "From central Xining take the Ning–Huang road (about 25 km, 40 minutes) to Lushar town in Huangzhong (Kumbum Monastery), then continue via Duoba into the Xinachuan valley. Paved all the way; the monastery car park fills up in high season.",
+        "by_bus": "City buses and intercity coaches run from Xining to Lushar (Kumbum Monastery); buses to Kayang, Lanlongkou and Shangwuzhuang are infrequent, so hire a car with driver or drive yourself.",
+        "advice": "<ul><li>Dress modestly at Kumbum Monastery, walk round it clockwise and do not take photos inside the halls.</li><li>Kayang lies at almost 2,900 m; summer mornings and evenings are around 10 °C, so bring a jacket.</li><li>June to August is the best time for rapeseed flowers and barley fields, and also the busiest: go on a weekday if you can.</li></ul>",
+        "accessibility": "Kumbum Monastery has steps and ramps between its main halls, some of them steep; the Qinghai Tibetan Culture Museum has step-free access. The forest boardwalks at Kayang have many steps and are not suitable for wheelchairs.",
+        "stops": [
+            (
+                "Qinghai Tibetan Culture Museum",
+                "A national 4A-rated attraction on Tibetan medicine, thangka painting and Tibetan daily life, in Lushar town, Huangzhong, close to Kumbum Monastery: a good first stop on the route.",
+                "All year, 9:00–17:00 (closed some Mondays; check on site)",
+            ),
+            (
+                "Kumbum Monastery (Ta'er Si)",
+                "A national 5A-rated site and one of the six great monasteries of the Gelug school of Tibetan Buddhism, famous for its yak-butter sculptures, murals and appliqué embroidery. Great assemblies are held in the first, fourth, sixth and ninth lunar months; butter-sculpture lanterns are shown on the 15th day of the first lunar month.",
+                "Open all year; summer 8:00–18:00",
+            ),
+            ("Duoba", "The gateway town of Xinachuan and home of the national high-altitude sports training base. A place to refuel, eat and stock up.", ""),
+            (
+                "Kayang Rural Scenic Area",
+                "A national 4A-rated rural scenic area about 42 km from Xining: forest boardwalks, flower fields, campsites and log cabins. Cool in summer, it is where Xining people go to escape the heat at weekends.",
+                "May–October",
+            ),
+            (
+                "Lanlongkou",
+                "A farming town in the Xinachuan valley; in summer the rapeseed and barley fields run together. Try barley noodles and hand-held mutton at a farmhouse restaurant.",
+                "",
+            ),
+            (
+                "Shangwuzhuang",
+                "The upper Xinachuan valley, wide and open, where pastures and fields meet: good for walking, cycling and fruit picking.",
+                "June–September",
+            ),
+        ],
+    },
+    "diaogou": {
+        "title": "Diaogou Folk Culture Route, Shuobei, Datong",
+        "summary": "Climb Laoye Mountain and hear hua'er folk songs, then visit Diaogou and Bianmagou in Shuobei Tibetan Township: folk villages, hillsides of flowers and the forests of Yaozigou.",
+        "duration": "One to two days",
+        "by_car": "From Xining take the Ning–Da expressway to Qiaotou, the county town of Datong (about 35 km, 40 minutes), then head east into Shuobei Tibetan Township; Bianmagou is about 51 km from Xining.",
+        "by_bus": "Intercity buses run from Xining to Qiaotou in Datong; from Qiaotou take a rural bus or a taxi to Shuobei and Bianmagou.",
+        "advice": "<ul><li>The Laoye Mountain hua'er fair around the 6th day of the sixth lunar month draws big crowds: plan your transport ahead.</li><li>The Bianmagou flowers bloom from June to mid-October, at their best in July and August.</li><li>Villages serve farmhouse meals; respect local customs and ask before photographing people.</li></ul>",
+        "accessibility": "The Laoye Mountain path is mostly steep steps; the main path through the Bianmagou flower fields is gentle, partly on boardwalks.",
+        "stops": [
+            ("Qiaotou", "The county town of Datong and the start of the route: places to eat, sleep and stock up.", ""),
+            (
+                "Laoye Mountain",
+                "A national 4A-rated scenic area, 2,928 m high, with a steep path to the top. The Laoye Mountain hua'er fair, one of the best known in the Hehuang region, is held around the 6th day of the sixth lunar month every year.",
+                "Open all year; hua'er fair around the 6th day of the sixth lunar month",
+            ),
+            ("Shuobei Tibetan Township", "A Tibetan township in eastern Datong that keeps its traditional walled courtyard houses and folk customs.", ""),
+            ("Diaogou Village", "The heart of the Diaogou folk culture route: Tu and Tibetan folk customs and farmhouse cooking.", ""),
+            (
+                "Bianmagou Village",
+                "A rural tourism village known for its 800 mu (about 53 hectares) of flower fields, about 51 km from Xining; the flowers last from June to mid-October.",
+                "June to mid-October (flowering season)",
+            ),
+            ("Yaozigou", "A forest scenic area of spruce woods, streams and waterfalls: a cool place for summer walks.", "May–October"),
+        ],
+    },
+    "huangyuan": {
+        "title": "Huangyuan History and Heritage Route",
+        "summary": "West up the Huangshui valley to Dan'gaer, the old tea-and-horse trading town, with its lanterns, past Zongjiagou to Riyue Mountain, where farmland meets grassland.",
+        "duration": "Day trip (8–10 hours)",
+        "by_car": "From Xining take the G6 Beijing–Lhasa expressway or National Road 109 west for about 50 km to the county town of Huangyuan (Dan'gaer Old Town), then follow Road 109 up to Riyue Mountain (about 40 km west of the town).",
+        "by_bus": "Intercity buses run from Xining to Huangyuan; for Riyue Mountain take a bus towards Gonghe or Qinghai Lake and get off at the pass, or hire a car in Huangyuan.",
+        "advice": "<ul><li>Riyue Mountain is about 3,520 m high; people new to altitude may feel breathless or get headaches: walk slowly and drink plenty of water.</li><li>It is windy at the top and can be only 10–15 °C even in summer: bring a windproof jacket.</li><li>The Huangyuan lantern shows at the Lantern Festival and the Laba festival are the time to see this intangible heritage.</li></ul>",
+        "accessibility": "The streets of Dan'gaer Old Town are level and fine for wheelchairs and pushchairs; the viewing platforms on Riyue Mountain have steps, and at this altitude take it at your own pace.",
+        "stops": [
+            (
+                "Central Xining (start)",
+                "Leave central Xining westwards along the Huangshui valley. Xining is about 2,275 m above sea level and Riyue Mountain at the end of the route is over 1,200 m higher: bring a jacket.",
+                "",
+            ),
+            ("Daheigou Forest Park", "A forest park in eastern Huangyuan with deep, cool valleys: good for short summer walks.", "May–October"),
+            (
+                "Dan'gaer Old Town",
+                "A national 4A-rated site, a Qing-dynasty trading town of the tea-and-horse trade. See the City God Temple, the lantern exhibition and the old street; Huangyuan's lanterns are national intangible cultural heritage, shown at the Lantern Festival and the Laba festival.",
+                "Open all year",
+            ),
+            (
+                "Zongjiagou",
+                "A valley about 16 km south-west of Huangyuan town, with caves and the legendary “Stone Chamber of the Queen Mother of the West”.",
+                "May–October",
+            ),
+            (
+                "Riyue Mountain (Sun and Moon Mountain)",
+                "About 3,520 m high, the line between farmland and pastures and the place of the legend of Princess Wencheng's journey to Tibet, with the Sun and Moon pavilions at the top. Windy and cold, and altitude sickness is more noticeable here: go slowly.",
+                "Open all year; the road may be icy in winter",
+            ),
+        ],
+    },
+}
+
+
+def load_english(ctx):
+    """English copies of the routes index's routes with their stops (after portal made /en/routes/)."""
+    from portal.demo import translate_page
+
+    editor = ctx.users.get("editor")
+    for spec in ROUTES:
+        english = ROUTES_EN[spec["slug"]]
+        source = RoutePage.objects.filter(slug=spec["slug"], locale=Locale.get_default()).first()
+        if source is None:
+            continue
+
+        def fill(page, english=english):
+            stops = list(page.stops.all())
+            for stop, (name, description, opening) in zip(stops, english["stops"]):
+                stop.name, stop.description, stop.opening = name, description, opening
+            page.stops = stops
+
+        page, made = translate_page(
+            source,
+            ctx.locale,
+            user=editor,
+            fill=fill,
+            title=english["title"],
+            summary=english["summary"],
+            search_description=english["summary"],
+            duration=english["duration"],
+            by_car=english["by_car"],
+            by_bus=english["by_bus"],
+            practical_advice=english["advice"],
+            accessibility=english["accessibility"],
+        )
+        if made:
+            ctx.log(f"Created the English route /en/routes/{page.slug}/")

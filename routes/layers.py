@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from wagtail.models import Locale
 
 from portal.geo import feature
 
 
 def _live_routes():
-    """Live, public routes in the active language (falling back to the default one)."""
+    """Live, public routes, each once: in the active language, else in the default one (portal.i18n)."""
+    from portal.i18n import in_active_language
     from routes.models import RoutePage
 
-    qs = RoutePage.objects.live().public()
-    active = Locale.get_active()
-    in_active = qs.filter(locale=active)
-    return in_active if active.is_default or in_active.exists() else qs.filter(locale=Locale.get_default())
+    return in_active_language(RoutePage.objects.live().public())
 
 
 def _thumb(image) -> str:

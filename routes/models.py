@@ -149,6 +149,23 @@ def _renditions(*specs):
     return get_image_model().get_rendition_model().objects.filter(filter_spec__in=specs)
 
 
+def _nearest_once(pairs: list, limit: int) -> list[dict]:
+    """(distance_km, feature) pairs, nearest first, as property dicts listing each page once: the
+    products layer has one feature per origin, and a product grown at two villages along the line
+    is still one product."""
+    found, seen = [], set()
+    for distance, feat in pairs:
+        props = feat.get("properties") or {}
+        key = props.get("url") or props.get("name")
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append({**props, "distance_km": distance})
+        if len(found) >= limit:
+            break
+    return found
+
+
 class RoutePage(RoutablePageMixin, BasePage):
     """A route: a line on the map, ordered stops, the facts a visitor plans with, and downloads."""
 
@@ -290,16 +307,23 @@ class RoutePage(RoutablePageMixin, BasePage):
         months = sorted(set(self.best_months or []))
         if not months:
             return ""
-        # runs of consecutive months read better: 6–9月
+        # runs of consecutive months read better: 6–9月 (English: Jun–Sep)
+        from django.utils.dates import MONTHS_3
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
         runs, start, prev = [], months[0], months[0]
         for m in months[1:] + [None]:
             if m is not None and m == prev + 1:
                 prev = m
                 continue
-            runs.append(f"{start}月" if start == prev else f"{start}–{prev}月")
+            if english:
+                runs.append(str(MONTHS_3[start]).title() if start == prev else f"{str(MONTHS_3[start]).title()}–{str(MONTHS_3[prev]).title()}")
+            else:
+                runs.append(f"{start}月" if start == prev else f"{start}–{prev}月")
             if m is not None:
                 start = prev = m
-        return "、".join(runs)
+        return (", " if english else "、").join(runs)
 
     # -- cards ---------------------------------------------------------------------------
     @property
@@ -312,12 +336,41 @@ class RoutePage(RoutablePageMixin, BasePage):
 
     @property
     def card_meta(self) -> str:
-        parts = [f"{self.length_km:.0f} km"] if self.length_km else []
+        # "45 公里 · 一日游 · 最高 2,860 米": the same words as the route's facts ("↑ 2,860 m" read
+        # as a climb of 2,860 m, and "km"/"m" as English leftovers on a Chinese card)
+        parts = [f"{self.length_km:.0f} {_('公里')}"] if self.length_km else []
         if self.duration:
             parts.append(self.duration)
         if self.max_alt_m:
-            parts.append(f"↑ {self.max_alt_m:,} m")
+            parts.append(f"{_('最高')} {self.max_alt_m:,} {_('米')}")
         return " · ".join(parts)
+
+    # -- structured data ------------------------------------------------------------------
+    def get_structured_data(self, request) -> list[dict]:
+        """A schema.org TouristTrip whose itinerary lists the stops in visiting order."""
+        from portal.seo import SCHEMA, geo, image_url, provider_organization
+
+        url = self.get_full_url(request)
+        trip = {"@context": SCHEMA, "@type": "TouristTrip", "name": self.title, "url": url}
+        if self.card_summary:
+            trip["description"] = self.card_summary
+        if self.card_image:
+            trip["image"] = image_url(self.card_image, request)
+        if self.theme:
+            trip["touristType"] = self.theme_label
+        stops = []
+        # The page's own stop list when get_context fetched it already (no second query).
+        for n, stop in enumerate(getattr(self, "_stop_list", None) or self.stops.all(), 1):
+            attraction = {"@type": "TouristAttraction", "name": stop.name}
+            if stop.description:
+                attraction["description"] = stop.description
+            if geo(stop.location):
+                attraction["geo"] = geo(stop.location)
+            stops.append({"@type": "ListItem", "position": n, "item": attraction})
+        if stops:
+            trip["itinerary"] = {"@type": "ItemList", "numberOfItems": len(stops), "itemListElement": stops}
+        trip["provider"] = provider_organization(request)
+        return super().get_structured_data(request) + [trip]
 
     # -- page ----------------------------------------------------------------------------
     def stop_list(self):
@@ -345,7 +398,7 @@ class RoutePage(RoutablePageMixin, BasePage):
         from portal.registry import registry
 
         context = super().get_context(request, *args, **kwargs)
-        stops = self.stop_list()
+        stops = self._stop_list = self.stop_list()
         for n, stop in enumerate(stops, 1):
             stop.number = n
             stop.along = None
@@ -360,8 +413,8 @@ class RoutePage(RoutablePageMixin, BasePage):
         context.update(
             stops=stops,
             route_geo=self.geojson(stops, request),
-            nearby_homestays=[{**f["properties"], "distance_km": d} for d, f in nearby("homestays", self.geometry, km)[:6]] if self.geometry else [],
-            nearby_products=[{**f["properties"], "distance_km": d} for d, f in nearby("products", self.geometry, km)[:6]] if self.geometry else [],
+            nearby_homestays=_nearest_once(nearby("homestays", self.geometry, km), 6) if self.geometry else [],
+            nearby_products=_nearest_once(nearby("products", self.geometry, km), 6) if self.geometry else [],
             related_events=registry.related_for("events", self, 4),
             related_news=registry.related_for("news", self, 4),
             altitude_text=self.altitude_note or self.auto_altitude_note,

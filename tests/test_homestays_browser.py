@@ -22,6 +22,7 @@ from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory, p
 from homestays.models import Inquiry
 from homestays.owners import grant_listing
 from portal.factories import make_site
+from tests.transactional import FromMigratedState
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +31,7 @@ User = get_user_model()
 
 
 @override_settings(PAGE_CACHE_ENABLED=True, HOMESTAYS_INQUIRY_RATE="100/m")
-class HomestayBrowserTests(StaticLiveServerTestCase):
-    serialized_rollback = True  # keep the groups, workflow and locale that migrations create
-
+class HomestayBrowserTests(FromMigratedState, StaticLiveServerTestCase):
     @classmethod
     def setUpClass(cls):
         try:

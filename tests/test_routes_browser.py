@@ -20,15 +20,14 @@ from portal.factories import make_site
 from portal.geo import point
 from routes.factories import RouteIndexPageFactory, RoutePageFactory, RouteStopFactory, straight_line
 from routes.models import RoutePage
+from tests.transactional import FromMigratedState
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-class RouteEditorBrowserTests(StaticLiveServerTestCase):
-    serialized_rollback = True  # keep the root page and locale that migrations create
-
+class RouteEditorBrowserTests(FromMigratedState, StaticLiveServerTestCase):
     @classmethod
     def setUpClass(cls):
         try:
@@ -74,7 +73,7 @@ class RouteEditorBrowserTests(StaticLiveServerTestCase):
         self.errors = []
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.goto(self.live_server_url + path, wait_until="load")
-        page.wait_for_function("document.querySelectorAll('[data-map-widget-ready], .leaflet-container').length > 0")
+        page.locator("[data-map-widget-ready], .leaflet-container").first.wait_for(state="attached")
         return page
 
     def publish(self, page):
@@ -104,14 +103,15 @@ class RouteEditorBrowserTests(StaticLiveServerTestCase):
 
         page.click("#id_stops-ADD")
         stop_map = page.locator("#inline_child_stops-0 [data-map-widget-map]")
-        page.wait_for_function("document.querySelector('#inline_child_stops-0 [data-map-widget]').hasAttribute('data-map-widget-ready')")
+        page.locator("#inline_child_stops-0 [data-map-widget][data-map-widget-ready]").wait_for(state="attached")
         page.fill("#id_stops-0-name", "新站点")
         stop_map.scroll_into_view_if_needed()
         self.click_map(page, stop_map, 0.5, 0.5)
         placed = json.loads(page.input_value("#id_stops-0-location"))
         self.assertEqual(placed["type"], "Point")
         # the stop appears, numbered, on the route's map; dragging it there moves the stop
-        page.wait_for_function("document.querySelectorAll('.map-widget--line .map-widget-stop').length === 1")
+        page.locator(".map-widget--line .map-widget-stop").first.wait_for(state="attached")
+        assert page.locator(".map-widget--line .map-widget-stop").count() == 1
         marker = page.locator(".map-widget--line .map-widget-stop").first
         marker.scroll_into_view_if_needed()
         box = marker.bounding_box()
@@ -165,7 +165,7 @@ class RouteEditorBrowserTests(StaticLiveServerTestCase):
 
     def test_route_page_at_phone_size(self):
         page = self.open("/routes/xinachuan/", width=390, height=844)
-        page.wait_for_function("document.querySelectorAll('.map-marker--number, .leaflet-marker-icon').length >= 3")
+        page.locator(".map-marker--number, .leaflet-marker-icon").nth(2).wait_for(state="attached")
         self.assertEqual(page.evaluate("document.documentElement.scrollWidth"), 390)
         self.assertEqual(page.locator(".leaflet-overlay-pane path").count() >= 1, True)
         self.assertEqual(page.locator("#stop-3 .stop-title").inner_text().strip().endswith("站点3"), True)

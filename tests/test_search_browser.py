@@ -13,6 +13,7 @@ from django.core.cache import cache
 from wagtail.models import Locale, Page
 
 from tests.test_search import build_portal
+from tests.transactional import FromMigratedState
 
 pytestmark = pytest.mark.browser
 
@@ -20,9 +21,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = settings.BASE_DIR / "artifacts" / "screenshots"
 
 
-class SearchBoxBrowserTests(StaticLiveServerTestCase):
-    serialized_rollback = True  # keep the root page and locale that migrations create
-
+class SearchBoxBrowserTests(FromMigratedState, StaticLiveServerTestCase):
     @classmethod
     def setUpClass(cls):
         try:

@@ -237,8 +237,9 @@ class RateLimitTests(TestCase):
         self.assertEqual(response.status_code, 429)
         self.assertEqual(response["Retry-After"], "60")
         body = response.content.decode()
-        self.assertIn("请求太频繁", body)
+        self.assertIn("Too many requests", body)  # the friendly page, in the language of the URL
         self.assertNotIn("Traceback", body)
+        self.assertIn("请求太频繁", self.client.get("/search/", {"q": "塔尔寺"}).content.decode())
         # Another address is not affected.
         self.assertEqual(self.client.get("/search/", {"q": "塔尔寺"}, REMOTE_ADDR="198.51.100.7").status_code, 200)
 

@@ -17,7 +17,7 @@ from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.management import call_command
 from wagtail.models import Page
 
-from tests.test_backup import FromMigratedState
+from tests.transactional import FromMigratedState
 
 pytestmark = pytest.mark.browser
 

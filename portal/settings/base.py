@@ -56,13 +56,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a hit costs no other middleware: a page is stored with every header the middleware
+    # below added (security headers, Permissions-Policy, the CSP it was rendered with) and replayed
+    # as it was (portal/cache.py). portal/wsgi.py serves hits even before Django (PageCacheWSGI).
+    "portal.cache.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Outside the page cache, so cache hits carry these headers too.
     "portal.middleware.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "portal.cache.AnonymousPageCacheMiddleware",
-    # Inside the page cache, so a cached page keeps the CSP it was rendered with (portal/cache.py).
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -263,6 +264,10 @@ PORTAL_ADMIN_CONTENT_SECURITY_POLICY = {
 # update check (both blocked by the policy above, and often unreachable from mainland China).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Autosave is off: in Wagtail 8.0 it re-posts newly added InlinePanel children (route stops,
+# homestay rooms) without their new ids, so every autosave cycle duplicates them
+# (wagtail/wagtail#14568, open). tests/test_routes_browser.py catches it coming back.
+WAGTAIL_AUTOSAVE_INTERVAL = 0
 
 # Rate limits (django-ratelimit): per-IP limits for named views, the 429 page for all of them.
 # Redis down → counters unavailable → let visitors through rather than refuse everyone.

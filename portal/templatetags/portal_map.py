@@ -6,9 +6,12 @@ same static map.js can serve every map without inline script (the CSP forbids it
 """
 
 import json
+from urllib.parse import urlencode
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal.layers import KIND_LABELS, layer_info
@@ -38,20 +41,26 @@ def _strings() -> dict:
 
 
 @register.simple_tag(takes_context=True)
-def portal_map_config(context, layers="", data_id="", cluster=None):
+def portal_map_config(context, layers="", data_id="", cluster=None, cluster_inline=None):
     """JSON for the data-config attribute of an include's map wrapper.
 
     `layers` is a comma-separated list of registry layer names; unknown names are kept (with their
     default label and colour) so a page can list a layer before the app that serves it lands.
+    `cluster_inline` ("1") clusters the points of the page's own data too: right for a list of
+    results (the homestay index), wrong for a page's subject (a route's numbered stops).
     """
     names = [n.strip() for n in (layers or "").split(",") if n.strip()]
     api = reverse("geo_layer", kwargs={"name": "__layer__"})
+    language = get_language()
+    if language and language != settings.LANGUAGE_CODE:
+        api += "?" + urlencode({"lang": language})  # English pages get the English layers
     config = {
         "tiles": tile_config_for_request(context.get("request")),
         "api": api,
         "layers": layer_info(names),
         "data": data_id or "",
         "cluster": bool(names) if cluster in (None, "") else str(cluster).lower() not in ("0", "false", "no", "off"),
+        "clusterInline": bool(data_id) and str(cluster_inline or "").lower() in ("1", "true", "yes", "on"),
         "i18n": _strings(),
     }
     return json.dumps(config, ensure_ascii=False, separators=(",", ":"))

@@ -20,3 +20,12 @@ def site_root(context):
     request = context.get("request")
     site = Site.find_for_request(request) if request else None
     return site.root_page.localized if site else None
+
+
+@register.simple_tag
+def related_for(name, page, limit=5):
+    """registry.related_for() in a template: what another app relates to `page` (e.g. "feeds": the
+    news feeds a home page advertises in its <head>); empty when that app is not installed."""
+    from portal.registry import registry
+
+    return registry.related_for(name, page, limit) if page else []

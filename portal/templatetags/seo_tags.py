@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from portal.seo import image_url, json_ld
+from portal.seo import json_ld
 
 register = template.Library()
 
@@ -14,18 +14,49 @@ def structured_data(context, page):
     return mark_safe("".join(json_ld(item) for item in page.get_structured_data(request) if item))  # noqa: S308 - json_ld escapes
 
 
+SHARE_SPEC = "fill-600x600"
+SHARE_MIN = 300  # WeChat ignores share images smaller than 300×300
+DEFAULT_SHARE_IMAGE = ("portal/img/share-default.png", 600, 600)
+
+
+@register.simple_tag(takes_context=True)
+def share_image(context, page):
+    """{"url", "width", "height"} of the page's share image: a square rendition of at least 300×300,
+    else the site's default picture (static, 600×600), always as an absolute URL."""
+    from django.templatetags.static import static
+
+    request = context.get("request")
+    image = page.get_share_image() if page is not None and hasattr(page, "get_share_image") else None
+    if image is not None:
+        # A square crop keeps WeChat's thumbnail readable; a too-small original is not used.
+        rendition = image.get_rendition(SHARE_SPEC)
+        if rendition.width >= SHARE_MIN and rendition.height >= SHARE_MIN:
+            url = request.build_absolute_uri(rendition.url) if request else rendition.url
+            return {"url": url, "width": rendition.width, "height": rendition.height}
+    path, width, height = DEFAULT_SHARE_IMAGE
+    url = static(path)
+    return {"url": request.build_absolute_uri(url) if request else url, "width": width, "height": height}
+
+
 @register.simple_tag(takes_context=True)
 def share_image_url(context, page):
-    image = page.get_share_image() if page is not None and hasattr(page, "get_share_image") else None
-    if image is None:
-        return ""
-    # WeChat wants at least 300×300; a square crop keeps the thumbnail readable.
-    return image_url(image, context.get("request"), "fill-600x600")
+    return share_image(context, page)["url"]
 
 
 @register.simple_tag(takes_context=True)
 def page_translations(context, page):
     """Live translations of the page (including itself), for hreflang links and the switcher."""
-    if page is None or not hasattr(page, "get_translations"):
+    from portal.perf import live_translations
+
+    return live_translations(page)  # memoised per request: the switcher uses the same list
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context, page=None):
+    """The switcher's links: the same page in each other language, else that language's home page."""
+    from portal.i18n import other_language_links
+
+    request = context.get("request")
+    if request is None:
         return []
-    return list(page.get_translations(inclusive=True).live().select_related("locale"))
+    return other_language_links(request, page if hasattr(page, "get_translations") else None)

@@ -6,12 +6,50 @@ Idempotent: every step checks what exists, so a second `make run` adds nothing t
 import os
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import models, transaction
 from wagtail.models import Locale, Page, Site
 
-from portal.demo import DemoContext, demo_image, ensure_user
+from portal.demo import DemoContext, demo_image, ensure_user, translate_page
 from portal.models import HomePage, MapPage, PortalSettings
 from portal.registry import registry
+
+# English copies of the home page and the section pages, by the Chinese page's slug. Intros of
+# rich-text fields are wrapped in <p> when set.
+SECTIONS_EN = {
+    "routes": {
+        "title": "Routes",
+        "intro": "Three rural tourism routes around Xining: Xinachuan leisure agriculture in Huangzhong, Diaogou folk culture in Shuobei, Datong, and the history and heritage of Huangyuan. Every route can be downloaded as a GPX or KML track for navigation apps, or printed as an itinerary.",
+        "search_description": "Three rural tourism routes around Xining, Qinghai: Xinachuan leisure agriculture, Diaogou folk culture and Huangyuan history and heritage, with maps, stops and GPX downloads.",
+    },
+    "homestays": {
+        "title": "Homestays",
+        "intro": "Hehuang boutique homestays: stay in the villages along the three rural routes, eat farmhouse food, hear hua'er folk songs and see the lantern festival. Filter by county, grade, price, guests and amenities, or find the homestays closest to a route. Listings are in Chinese for now.",
+        "search_description": "Hehuang boutique homestays along Xining's rural tourism routes, with prices, amenities and a map.",
+    },
+    "products": {
+        "title": "Hehuang Tianyuan",
+        "intro": "“Qinghai-Tibet valleys · Hehuang Tianyuan” is Xining's regional farm-produce brand: highland barley, yak, strawberries, mushrooms, cool-climate vegetables, potatoes, rapeseed oil and Chinese and Tibetan herbs. Find products by category, origin and season, and see where to buy them. Product pages are in Chinese for now.",
+        "village_intro": "Xining's “one village, one product” programme: each village develops one speciality it can be proud of.",
+        "search_description": "Hehuang Tianyuan, Xining's regional farm-produce brand: products, producers, a map of origins and the rural e-commerce service stations.",
+    },
+    "news": {
+        "title": "Festivals and news",
+        "intro": "Hua'er song fairs, Kumbum Monastery's great assemblies, Huangyuan's lanterns, the Bianmagou flower fields and the farmers' harvest festival: festivals and news from rural Hehuang through the year. Items are in Chinese for now.",
+        "search_description": "Festivals and news from rural Xining: the Laoye Mountain hua'er fair, Kumbum Monastery assemblies, Huangyuan lanterns, Bianmagou flowers and the harvest festival.",
+    },
+    "map": {
+        "title": "Map",
+        "intro": "The three rural routes and their stops, homestays, where Hehuang Tianyuan products come from and the e-commerce service stations, all on one map.",
+        "search_description": "A map of Xining's rural tourism routes, stops, homestays, product origins and service stations.",
+    },
+}
+
+HOME_EN = {
+    "title": "Xining Rural Portal",
+    "intro": "Three rural tourism routes through the Hehuang valleys, boutique homestays and Hehuang Tianyuan farm produce.",
+    "seo_title": "Xining Rural Portal · rural routes, homestays and Hehuang Tianyuan produce",
+    "search_description": "Rural tourism around Xining, Qinghai: the Xinachuan leisure agriculture, Diaogou folk culture and Huangyuan history routes, boutique homestays, Hehuang Tianyuan produce and festivals.",
+}
 
 
 class Command(BaseCommand):
@@ -36,10 +74,12 @@ class Command(BaseCommand):
         self.ensure_settings(home)
         if created:
             self.fill_home(home)
+        self.ensure_english(home, users)
+        self.ensure_revisions()
         self.stdout.write(self.style.SUCCESS("Demo content ready." if created else "Demo content already loaded: nothing added twice."))
 
     def ensure_home(self):
-        home = HomePage.objects.first()
+        home = HomePage.objects.filter(locale=Locale.get_default()).first() or HomePage.objects.first()
         if home:
             return home, False
         root = Page.get_first_root_node()
@@ -72,6 +112,77 @@ class Command(BaseCommand):
         else:
             Site.objects.create(**host, root_page=home, is_default_site=True, site_name="西宁乡村文旅门户")
         return home, True
+
+    def ensure_english(self, home, users):
+        """English (/en/): the home page, every section page, then each app's translations.
+
+        Real copies (Wagtail's copy for translation) with English text, published; made once, so a
+        second run (or an editor's later changes) is left alone.
+        """
+        en, _ = Locale.objects.get_or_create(language_code="en")
+        editor = users.get("editor")
+        en_home, home_made = translate_page(home, en, user=editor, **HOME_EN)
+        if home_made:
+            self.stdout.write("Created the English home page /en/")
+        sections = {}
+        for child in home.get_children().specific():
+            spec = SECTIONS_EN.get(child.slug)
+            if spec is None:
+                continue
+            fields = {}
+            for name, value in spec.items():
+                if name == "intro" and not isinstance(child._meta.get_field("intro"), models.CharField):
+                    value = f"<p>{value}</p>"
+                fields[name] = value
+            sections[child.slug], made = translate_page(child, en, user=editor, **fields)
+            if made:
+                self.stdout.write(f"Created the English section page /en/{child.slug}/")
+        if home_made:
+            self.fill_home_english(home, en_home, sections)
+        ctx = DemoContext(home=en_home, users=users, stdout=self.stdout, locale=en)
+        for loader in registry.demo_translations:
+            loader.load(ctx)
+
+    def fill_home_english(self, home, en_home, sections):
+        # Reload: the section pages were added under it since, and a stale copy would save numchild=0.
+        en_home = en_home.specific_class.objects.get(pk=en_home.pk)
+        hero = demo_image("河湟谷地风光", "plateau")
+        body = [
+            (
+                "hero",
+                {
+                    "title": "Discover rural Hehuang",
+                    "subtitle": "The fields of Xinachuan, the hua'er songs and folk customs of Diaogou, the lantern-lit old town of Dan'gaer: Xining's three rural tourism routes are waiting.",
+                    "image": hero,
+                    "image_alt": "Fields in the Hehuang valley below snow-capped mountains (illustration)",
+                    "link_page": sections.get("routes"),
+                    "link_text": "See the three routes",
+                },
+            ),
+            ("collection", {"heading": "Three rural routes", "source": "routes", "limit": 3, "more_page": sections.get("routes")}),
+            ("collection", {"heading": "Upcoming festivals", "source": "upcoming_events", "limit": 3, "more_page": sections.get("news")}),
+            ("collection", {"heading": "Hehuang boutique homestays", "source": "featured_homestays", "limit": 3, "more_page": sections.get("homestays")}),
+            ("collection", {"heading": "Hehuang Tianyuan produce", "source": "featured_products", "limit": 3, "more_page": sections.get("products")}),
+            (
+                "map_teaser",
+                {
+                    "heading": "The countryside on one map",
+                    "text": "Routes, stops, homestays, where the produce comes from and the e-commerce service stations, all on the map.",
+                    "map_page": sections.get("map"),
+                    "layers": ["routes", "homestays"],
+                },
+            ),
+            ("collection", {"heading": "Latest news", "source": "latest_news", "limit": 3, "more_page": sections.get("news")}),
+        ]
+        en_home.body = body
+        en_home.share_image = home.share_image or hero
+        en_home.save_revision().publish()
+
+    def ensure_revisions(self):
+        """Pages made with add_child() alone have no revision and no publication date; publish
+        them once, as the admin would have, so the sitemap has a lastmod for every page."""
+        for page in Page.objects.filter(depth__gt=1, live=True, last_published_at__isnull=True, latest_revision__isnull=True).specific():
+            page.save_revision().publish()
 
     def ensure_settings(self, home):
         site = Site.objects.get(root_page=home)

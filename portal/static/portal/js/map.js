@@ -116,6 +116,9 @@
     }
   }
 
+  // z-index offset of a page's own (unclustered) markers: above any cluster or context marker.
+  var INLINE_Z = 10000;
+
   // A DivIcon whose content is built with DOM calls (never innerHTML), coloured per layer/route.
   var PortalIcon = L.DivIcon.extend({
     options: { iconSize: [32, 32], iconAnchor: [16, 16], popupAnchor: [0, -14], colour: "#1f6f5c", text: "", label: "", numbered: false },
@@ -294,13 +297,30 @@
     var fc = parseJSON(node.textContent, null);
     if (!fc) return null;
     var built = this.build(fc, { name: "inline", label: "", colour: "#c2410c" });
-    var group = L.featureGroup(built.others.concat(built.markers)).addTo(this.map);
+    var group = L.featureGroup(built.others.concat(built.markers));
+    if (this.config.clusterInline && this.cluster) {
+      // A list of results (the homestay index): its points cluster like the registry layers.
+      L.featureGroup(built.others).addTo(this.map);
+      this.cluster.addLayers(built.markers);
+    } else {
+      // The page's own places (a route's numbered stops) are never clustered and sit above the
+      // clusters of the context layers, so a cluster badge never hides stop "3".
+      built.markers.forEach(function (m) {
+        // where two stops overlap, the earlier one (the start) stays on top
+        var n = parseInt(((m.feature && m.feature.properties) || {}).number, 10);
+        m.setZIndexOffset(INLINE_Z + (n > 0 && n < 100 ? (100 - n) * 1000 : 0));
+      });
+      group.addTo(this.map);
+    }
     this.inline = group;
     return group;
   };
 
   MapState.prototype.layerUrl = function (name, query) {
-    return this.config.api.replace("__layer__", encodeURIComponent(name)) + (query || "");
+    var base = this.config.api.replace("__layer__", encodeURIComponent(name));
+    // the API URL may carry ?lang=en already
+    if (query && base.indexOf("?") >= 0) query = "&" + query.replace(/^\?/, "");
+    return base + (query || "");
   };
 
   MapState.prototype.loadLayer = function (meta) {
@@ -404,7 +424,7 @@
     PortalMap.maps[container.id] = state;
 
     state.addTiles();
-    if (config.cluster && typeof L.markerClusterGroup === "function") {
+    if ((config.cluster || config.clusterInline) && typeof L.markerClusterGroup === "function") {
       state.cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, disableClusteringAtZoom: 15 });
       state.cluster.addTo(map);
     }

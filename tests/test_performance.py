@@ -1,0 +1,229 @@
+"""Issue 10, "fast on a phone and under load": the database work of a cold render, and page weight.
+
+Cold means the cache is empty (no page cache, no layer cache, no Wagtail site-root cache): every
+page type is rendered once (so its image renditions exist, as they do on a running site), the cache
+is cleared, and the next render's SQL queries are counted EXACTLY, on SQLite and on PostgreSQL
+(`DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_h10 .venv/bin/pytest tests/test_performance.py`).
+An exact number catches a new query the day it is added; when a change adds or removes one on
+purpose, update QUERIES (and say why in the commit).
+
+The listings (homestays, products, news, routes) are rendered with 10 and with 200 pages under
+their index: the count must be the same (no query per listed page).
+
+Budget: ≤ QUERY_BUDGET queries per page. Pages still over it are listed in OVER_BUDGET and their
+budget test is an expected failure (strict, so it fails loudly once a page gets under budget and
+should leave the list); see README "Performance".
+
+Weight: the HTML of every page plus the same-site CSS and JavaScript it loads, compressed as the
+production server sends them (Brotli), stays under 100 KB (200 KB for the map page, Leaflet included).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import brotli
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
+
+from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory
+from news.factories import EventPageFactory, NewsIndexPageFactory, NewsPageFactory
+from portal.factories import MapPageFactory, StandardPageFactory, make_site
+from products.factories import ProducerFactory, ProductIndexPageFactory, ProductPageFactory
+from routes.factories import RouteIndexPageFactory, RoutePageFactory, RouteStopFactory
+
+QUERY_BUDGET = 10
+MAX_BYTES = 100 * 1024
+MAP_MAX_BYTES = 200 * 1024
+
+# Cold render of each page type (the same on SQLite and PostgreSQL).
+QUERIES = {
+    "home": 10,
+    "standard": 13,
+    "map": 25,
+    "search": 13,
+    "routes": 15,
+    "route": 29,
+    "homestays": 18,
+    "homestay": 21,
+    "products": 19,
+    "product": 31,
+    "news": 20,
+    "news_item": 22,
+    "event": 22,
+}
+# Pages whose cold render is still over QUERY_BUDGET (README "Performance" says what costs what).
+OVER_BUDGET = {"standard", "map", "search", "routes", "route", "homestays", "homestay", "products", "product", "news", "news_item", "event"}
+
+URLS = {
+    "home": "/",
+    "standard": "/about/",
+    "map": "/map/",
+    "search": "/search/?q=%E6%B0%91%E5%AE%BF",
+    "routes": "/routes/",
+    "route": "/routes/route-a/",
+    "homestays": "/homestays/",
+    "homestay": "/homestays/homestay-a/",
+    "products": "/products/",
+    "product": "/products/product-a/",
+    "news": "/news/",
+    "news_item": "/news/news-a/",
+    "event": "/news/event-a/",
+}
+LISTINGS = ("homestays", "products", "news", "routes")
+
+
+def build_portal(n: int) -> None:
+    """A site with every page type; n listed pages under each index (with photos, so renditions count)."""
+    Image = get_image_model()
+    photo = Image.objects.create(title="民宿", file=get_test_image_file())
+    home = make_site()
+    StandardPageFactory(parent=home, title="关于我们", slug="about")
+    MapPageFactory(parent=home)
+    routes = RouteIndexPageFactory(parent=home, show_in_menus=True)
+    homestays = HomestayIndexPageFactory(parent=home, show_in_menus=True)
+    products = ProductIndexPageFactory(parent=home, show_in_menus=True)
+    news = NewsIndexPageFactory(parent=home, show_in_menus=True)
+    route = RoutePageFactory(parent=routes, slug="route-a", hero_image=photo)
+    for i in range(3):
+        RouteStopFactory(page=route, sort_order=i)
+    for i in range(min(n, 20)):  # routes are few on any real site; 20 still shows an N+1
+        RoutePageFactory(parent=routes)
+    producer = ProducerFactory()
+    HomestayPageFactory(parent=homestays, slug="homestay-a", image=photo, featured=True)
+    ProductPageFactory(parent=products, slug="product-a", image=photo, producer=producer, featured=True)
+    NewsPageFactory(parent=news, slug="news-a", image=photo)
+    EventPageFactory(parent=news, slug="event-a", image=photo)
+    for _ in range(n - 1):
+        HomestayPageFactory(parent=homestays, image=photo)
+        ProductPageFactory(parent=products, image=photo, producer=producer)
+        NewsPageFactory(parent=news, image=photo)
+
+
+def cold_queries(client, url: str) -> tuple[int, list[str]]:
+    client.get(url)  # renditions are made once, as on a running site
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
+
+
+class ColdQueryCountMixin:
+    listed = 10
+
+    @classmethod
+    def setUpTestData(cls):
+        build_portal(cls.listed)
+
+    def assert_cold_queries(self, name: str):
+        count, sql = cold_queries(self.client, URLS[name])
+        self.assertEqual(count, QUERIES[name], f"{URLS[name]} with {self.listed} listed pages:\n" + "\n".join(sql))
+
+
+class ColdQueryCountTests(ColdQueryCountMixin, TestCase):
+    """Every page type, 10 pages under each index."""
+
+    def test_home(self):
+        self.assert_cold_queries("home")
+
+    def test_standard_page(self):
+        self.assert_cold_queries("standard")
+
+    def test_map_page(self):
+        self.assert_cold_queries("map")
+
+    def test_search_results(self):
+        self.assert_cold_queries("search")
+
+    def test_route_index(self):
+        self.assert_cold_queries("routes")
+
+    def test_route(self):
+        self.assert_cold_queries("route")
+
+    def test_homestay_index(self):
+        self.assert_cold_queries("homestays")
+
+    def test_homestay(self):
+        self.assert_cold_queries("homestay")
+
+    def test_product_index(self):
+        self.assert_cold_queries("products")
+
+    def test_product(self):
+        self.assert_cold_queries("product")
+
+    def test_news_index(self):
+        self.assert_cold_queries("news")
+
+    def test_news_item(self):
+        self.assert_cold_queries("news_item")
+
+    def test_event(self):
+        self.assert_cold_queries("event")
+
+
+class ManyListedPagesTests(ColdQueryCountMixin, TestCase):
+    """The same indexes with 200 pages each: the same counts as with 10 (no N+1)."""
+
+    listed = 200
+
+    def test_indexes_cost_the_same_with_200_pages(self):
+        for name in LISTINGS + ("home", "map"):
+            with self.subTest(page=name):
+                self.assert_cold_queries(name)
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_query_budget(name):
+    """≤ QUERY_BUDGET queries per cold page; OVER_BUDGET pages are expected failures (strict)."""
+    if name in OVER_BUDGET:
+        pytest.xfail(f"{name}: {QUERIES[name]} queries, over the budget of {QUERY_BUDGET} (see OVER_BUDGET)")
+    assert QUERIES[name] <= QUERY_BUDGET
+
+
+def test_over_budget_list_is_honest():
+    """A page that got under budget must leave OVER_BUDGET (and one over it must be on it)."""
+    assert OVER_BUDGET == {name for name, count in QUERIES.items() if count > QUERY_BUDGET}
+
+
+# --- weight ------------------------------------------------------------------------------------
+
+ASSET_RE = re.compile(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"|<script[^>]+src="([^"]+)"')
+
+
+def compressed_weight(html: str) -> tuple[int, dict[str, int]]:
+    """Brotli-compressed bytes of the page and of every same-site stylesheet and script it loads."""
+    sizes = {"html": len(brotli.compress(html.encode(), quality=6))}
+    for css, js in ASSET_RE.findall(html):
+        url = css or js
+        if not url.startswith(settings.STATIC_URL):
+            assert not url.startswith(("http:", "https:", "//")), f"foreign asset {url}"
+            continue
+        path = finders.find(url[len(settings.STATIC_URL) :].split("?")[0])
+        assert path, f"{url} not found"
+        sizes[url] = len(brotli.compress(Path(path).read_bytes(), quality=11))  # WhiteNoise compresses at 11
+    return sum(sizes.values()), sizes
+
+
+class PageWeightTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        build_portal(12)
+
+    def test_every_page_is_light(self):
+        for name, url in URLS.items():
+            with self.subTest(page=name):
+                response = self.client.get(url)
+                total, sizes = compressed_weight(response.content.decode())
+                limit = MAP_MAX_BYTES if name == "map" else MAX_BYTES
+                self.assertLessEqual(total, limit, f"{url}: {total} bytes compressed: {sizes}")

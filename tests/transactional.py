@@ -1,0 +1,62 @@
+"""A clean start for transactional tests (live-server browser tests, backup round trips)."""
+
+import json
+
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
+from django.core.management import call_command
+from django.db import connections
+
+
+_SERIALIZED: dict[str, str] = {}
+
+
+class FromMigratedState:
+    """For transactional tests: start from exactly what migrations made (root page, Editors and
+    Moderators with their permissions, the root collection), whatever the previous transactional
+    test left.
+
+    Django's serialized rollback alone is fragile here: a previous test's flush may have re-created
+    the content types (colliding with the serialized ones), and Wagtail's Task.__init__ looks up its
+    content type while the tasks are deserialized, before the content types are (creating one with
+    a new id when the ContentType cache is cold). So: empty everything, put the serialized content
+    types back first, warm the cache with them, then let Django load the rest; the cache is left
+    warm and right for the next transactional test.
+
+    The serialized state is also kept here, per database alias, the first time it is seen: once a
+    test class has started Playwright's sync API (an event loop on the main thread), Django's
+    connection handler may give later tests a new connection object that lacks it, and those tests
+    would start from an empty database.
+    """
+
+    serialized_rollback = True
+
+    @classmethod
+    def _keep_serialized_state(cls):
+        for alias in cls._databases_names(include_mirrors=False):
+            serialized = getattr(connections[alias], "_test_serialized_contents", None)
+            if serialized:
+                _SERIALIZED.setdefault(alias, serialized)
+            elif alias in _SERIALIZED:
+                connections[alias]._test_serialized_contents = _SERIALIZED[alias]
+
+    @classmethod
+    def setUpClass(cls):
+        cls._keep_serialized_state()  # before a subclass starts Playwright
+        super().setUpClass()
+
+    @classmethod
+    def _fixture_setup(cls):
+        cls._keep_serialized_state()
+        for alias in cls._databases_names(include_mirrors=False):
+            # Sequences kept as Django's own teardown keeps them: the reloaded rows take the low ids.
+            call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True, reset_sequences=False, database=alias)
+            serialized = getattr(connections[alias], "_test_serialized_contents", None)
+            if serialized:
+                content_types = [row for row in json.loads(serialized) if row["model"] == "contenttypes.contenttype"]
+                for obj in serializers.deserialize("json", json.dumps(content_types), using=alias):
+                    obj.save(using=alias)
+            ContentType.objects.clear_cache()
+            for content_type in ContentType.objects.using(alias):
+                ContentType.objects._add_to_cache(alias, content_type)
+        super()._fixture_setup()
