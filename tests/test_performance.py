@@ -95,7 +95,7 @@ def build_portal(n: int) -> None:
     route = RoutePageFactory(parent=routes, slug="route-a", hero_image=photo)
     for i in range(3):
         RouteStopFactory(page=route, sort_order=i)
-    for i in range(min(n, 20)):  # routes are few on any real site; 20 still shows an N+1
+    for _ in range(min(n, 20)):  # routes are few on any real site; 20 still shows an N+1
         RoutePageFactory(parent=routes)
     producer = ProducerFactory()
     HomestayPageFactory(parent=homestays, slug="homestay-a", image=photo, featured=True)
