@@ -32,6 +32,7 @@ from homestays.validators import PHONE_HELP, normalise_phone, tel_href, validate
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
 from portal.models import BasePage
+from portal.places import County
 
 CARD_SPEC = "fill-480x320|format-webp"
 THUMB_SPEC = "fill-160x120|format-webp"
@@ -46,18 +47,6 @@ NEARBY_ROUTES_KM = 10
 # The permission that makes someone a homestay *editor*: sees licence numbers and every inquiry,
 # invites owners. Granted to Editors and Moderators by migration 0003.
 MANAGE_PERMISSION = "homestays.manage_homestays"
-
-
-class County(models.TextChoices):
-    """The seven county-level divisions of Xining; ASCII codes keep filter URLs readable."""
-
-    CHENGDONG = "chengdong", _("城东区")
-    CHENGZHONG = "chengzhong", _("城中区")
-    CHENGXI = "chengxi", _("城西区")
-    CHENGBEI = "chengbei", _("城北区")
-    HUANGZHONG = "huangzhong", _("湟中区")
-    DATONG = "datong", _("大通县")
-    HUANGYUAN = "huangyuan", _("湟源县")
 
 
 class Grade(models.TextChoices):

@@ -27,6 +27,7 @@ from wagtail.search import index
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
 from portal.models import BasePage
+from portal.places import County
 from products.fields import MonthsField, months_label
 from products.panels import LinkedProductsPanel
 
@@ -40,18 +41,6 @@ OG_SPEC = "fill-600x600"
 SHARE_SPEC = "fill-1200x630"
 NEARBY_KM = 15
 RESERVED_SLUGS = {"stations"}
-
-
-class County(models.TextChoices):
-    """The seven county-level divisions of Xining; slugs keep URLs and CSV codes ASCII."""
-
-    CHENGDONG = "chengdong", _("城东区")
-    CHENGZHONG = "chengzhong", _("城中区")
-    CHENGXI = "chengxi", _("城西区")
-    CHENGBEI = "chengbei", _("城北区")
-    HUANGZHONG = "huangzhong", _("湟中区")
-    DATONG = "datong", _("大通县")
-    HUANGYUAN = "huangyuan", _("湟源县")
 
 
 class Category(models.TextChoices):

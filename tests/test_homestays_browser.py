@@ -6,13 +6,10 @@ lands on the owner's dashboard. Requests to other hosts (map tiles) are aborted.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
@@ -22,35 +19,15 @@ from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory, p
 from homestays.models import Inquiry
 from homestays.owners import grant_listing
 from portal.factories import make_site
-from tests.transactional import FromMigratedState
+from tests.transactional import BrowserTestCase
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 User = get_user_model()
 
 
 @override_settings(PAGE_CACHE_ENABLED=True, HOMESTAYS_INQUIRY_RATE="100/m")
-class HomestayBrowserTests(FromMigratedState, StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:  # pragma: no cover - playwright is in requirements-test.txt
-            raise pytest.skip.Exception("playwright is not installed", allow_module_level=True) from None
-        if not os.path.exists(CHROMIUM):
-            raise pytest.skip.Exception("chromium is not installed (make browser-deps)")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-        super().setUpClass()
-        cls.pw = sync_playwright().start()
-        cls.browser = cls.pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.pw.stop()
-        super().tearDownClass()
-
+class HomestayBrowserTests(BrowserTestCase):
     def setUp(self):
         cache.clear()
         locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)

@@ -6,13 +6,10 @@ are aborted, as on a machine without internet.
 """
 
 import json
-import os
-import shutil
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.cache import cache
 from wagtail.models import Locale, Page
 
@@ -20,33 +17,13 @@ from portal.factories import make_site
 from portal.geo import point
 from routes.factories import RouteIndexPageFactory, RoutePageFactory, RouteStopFactory, straight_line
 from routes.models import RoutePage
-from tests.transactional import FromMigratedState
+from tests.transactional import BrowserTestCase
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-class RouteEditorBrowserTests(FromMigratedState, StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:  # pragma: no cover - playwright is in requirements-test.txt
-            raise pytest.skip.Exception("playwright is not installed", allow_module_level=True) from None
-        if not os.path.exists(CHROMIUM):
-            raise pytest.skip.Exception("chromium is not installed (make browser-deps)")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-        super().setUpClass()
-        cls.pw = sync_playwright().start()
-        cls.browser = cls.pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.pw.stop()
-        super().tearDownClass()
-
+class RouteEditorBrowserTests(BrowserTestCase):
     def setUp(self):
         cache.clear()
         # TransactionTestCase flushes the tables between tests, migration data included

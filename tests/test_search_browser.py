@@ -3,44 +3,21 @@ typing Chinese shows matching titles from /search/autocomplete/, the arrow keys 
 and the results page has no sideways scrolling. The page itself (axe-core, console errors, CSP) is
 checked with every other page by tests/browser/test_pages.py."""
 
-import os
-import shutil
 
 import pytest
 from django.conf import settings
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.cache import cache
 from wagtail.models import Locale, Page
 
 from tests.test_search import build_portal
-from tests.transactional import FromMigratedState
+from tests.transactional import BrowserTestCase
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = settings.BASE_DIR / "artifacts" / "screenshots"
 
 
-class SearchBoxBrowserTests(FromMigratedState, StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:  # pragma: no cover - playwright is in requirements-test.txt
-            raise pytest.skip.Exception("playwright is not installed", allow_module_level=True) from None
-        if not os.path.exists(CHROMIUM):
-            raise pytest.skip.Exception("chromium is not installed (make browser-deps)")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-        super().setUpClass()
-        cls.pw = sync_playwright().start()
-        cls.browser = cls.pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.pw.stop()
-        super().tearDownClass()
-
+class SearchBoxBrowserTests(BrowserTestCase):
     def setUp(self):
         cache.clear()
         locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)

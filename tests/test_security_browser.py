@@ -7,21 +7,17 @@ pages editors use (page editor with InlinePanel and map widget, image upload), m
 single CSP violation. Requests to other hosts are aborted, as on a machine without internet.
 """
 
-import os
-import shutil
 from io import StringIO
 from urllib.parse import urlparse
 
 import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.management import call_command
 from wagtail.models import Page
 
-from tests.transactional import FromMigratedState
+from tests.transactional import BrowserTestCase
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 VIOLATION_LISTENER = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
@@ -29,27 +25,8 @@ document.addEventListener('securitypolicyviolation', e => window.__cspViolations
 """
 
 
-class CspInBrowserTests(FromMigratedState, StaticLiveServerTestCase):
+class CspInBrowserTests(BrowserTestCase):
     maxDiff = None
-
-    @classmethod
-    def setUpClass(cls):
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:  # pragma: no cover - playwright is in requirements-test.txt
-            raise pytest.skip.Exception("playwright is not installed", allow_module_level=True) from None
-        if not os.path.exists(CHROMIUM):
-            raise pytest.skip.Exception("chromium is not installed (make browser-deps)")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-        super().setUpClass()
-        cls.pw = sync_playwright().start()
-        cls.browser = cls.pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.pw.stop()
-        super().tearDownClass()
 
     def setUp(self):
         call_command("load_demo", stdout=StringIO())

@@ -1,11 +1,17 @@
 """A clean start for transactional tests (live-server browser tests, backup round trips)."""
 
 import json
+import os
+import shutil
 
+import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core import serializers
 from django.core.management import call_command
 from django.db import connections
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 _SERIALIZED: dict[str, str] = {}
@@ -60,3 +66,31 @@ class FromMigratedState:
             for content_type in ContentType.objects.using(alias):
                 ContentType.objects._add_to_cache(alias, content_type)
         super()._fixture_setup()
+
+
+class BrowserTestCase(FromMigratedState, StaticLiveServerTestCase):
+    """A live server from the migrated state, and one Debian Chromium (driven by Playwright) per class.
+
+    Skips, saying why, where Playwright or Chromium is missing (`make browser-deps` installs it).
+    """
+
+    chromium_args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:  # pragma: no cover - playwright is in requirements-test.txt
+            raise pytest.skip.Exception("playwright is not installed", allow_module_level=True) from None
+        if not os.path.exists(CHROMIUM):
+            raise pytest.skip.Exception("chromium is not installed (make browser-deps)")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+        super().setUpClass()
+        cls.pw = sync_playwright().start()
+        cls.browser = cls.pw.chromium.launch(executable_path=CHROMIUM, args=cls.chromium_args)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.pw.stop()
+        super().tearDownClass()

@@ -5,22 +5,19 @@ shift for Gaode tiles and the plain background when tiles cannot load. Tile requ
 as on a machine without internet, and every other request must stay on our own host.
 """
 
-import os
-import shutil
 from urllib.parse import urlparse
 
 import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from wagtail.models import Locale, Page
 
 from portal.factories import MapPageFactory, StandardPageFactory, make_site
 from portal.geo import feature, point, wgs84_to_gcj02
 from portal.models import PortalSettings, StandardPage
 from portal.registry import Layer, registry
+from tests.transactional import BrowserTestCase
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOMESTAYS = {"homestay-0": (101.5671, 36.4901), "homestay-1": (101.5865, 36.4927), "homestay-2": (101.2635, 36.6876)}
 ROUTE = {"type": "LineString", "coordinates": [[101.5671, 36.4901], [101.50, 36.66], [101.42, 36.66], [101.37, 36.76]]}
 
@@ -34,27 +31,16 @@ def route_features():
     return [feature(ROUTE, name="湟中区西纳川休闲农业", url="/", kind="route", colour="#c2410c")]
 
 
-class MapPageBrowserTests(StaticLiveServerTestCase):
+class MapPageBrowserTests(BrowserTestCase):
     @classmethod
     def setUpClass(cls):
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:  # pragma: no cover - playwright is in requirements-test.txt
-            raise pytest.skip.Exception("playwright is not installed", allow_module_level=True) from None
-        if not os.path.exists(CHROMIUM):
-            raise pytest.skip.Exception("chromium is not installed (make browser-deps)")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
         super().setUpClass()
         cls.saved = {name: registry.layers.get(name) for name in ("routes", "homestays")}
         registry.register_layer(Layer("homestays", "民宿", homestay_features, models=("portal.StandardPage",), colour="#8a5a2b"))
         registry.register_layer(Layer("routes", "路线", route_features, colour="#c2410c"))
-        cls.pw = sync_playwright().start()
-        cls.browser = cls.pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
 
     @classmethod
     def tearDownClass(cls):
-        cls.browser.close()
-        cls.pw.stop()
         for name, layer in cls.saved.items():
             if layer is None:
                 registry.layers.pop(name, None)
