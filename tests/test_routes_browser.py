@@ -22,7 +22,6 @@ from tests.transactional import BrowserTestCase
 pytestmark = pytest.mark.browser
 
 
-
 class RouteEditorBrowserTests(BrowserTestCase):
     def setUp(self):
         cache.clear()

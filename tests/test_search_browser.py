@@ -3,7 +3,6 @@ typing Chinese shows matching titles from /search/autocomplete/, the arrow keys 
 and the results page has no sideways scrolling. The page itself (axe-core, console errors, CSP) is
 checked with every other page by tests/browser/test_pages.py."""
 
-
 import pytest
 from django.conf import settings
 from django.core.cache import cache
