@@ -9,3 +9,15 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _chinese_first():
+    """Each test starts in the site's default language: a request to /en/ leaves English active in
+    the thread (LocaleMiddleware activates, nothing deactivates), which would leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

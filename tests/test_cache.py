@@ -162,6 +162,16 @@ class PurgeOnEveryChangeTests(TestCase):
         html = self.client.get("/homestays/kayang/").content.decode()
         self.assertNotIn("csrfmiddlewaretoken", html)
 
+    def test_the_forms_token_is_never_cached(self):
+        from django.test import Client
+
+        tokens = []
+        for _ in range(2):  # two visitors
+            response = Client().get("/homestays/kayang/inquire/?format=token")
+            self.assertNotIn("X-Page-Cache", response)
+            tokens.append(response.json()["csrfToken"])
+        self.assertNotEqual(tokens[0], tokens[1])
+
 
 @override_settings(PAGE_CACHE_ENABLED=True)
 class CompressionAndWsgiFastPathTests(TestCase):

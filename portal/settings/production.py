@@ -102,3 +102,7 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# `make bench` only: no nginx in front, so Django serves /media/ (portal/urls_media.py).
+if os.environ.get("PORTAL_SERVE_MEDIA") == "1":
+    ROOT_URLCONF = "portal.urls_media"
