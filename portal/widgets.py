@@ -85,7 +85,7 @@ class MapWidget(forms.Textarea):
     def media(self):
         return forms.Media(
             css={"all": ["leaflet/leaflet.css", "leaflet/draw/leaflet.draw.css", "portal/css/admin-map.css"]},
-            js=["leaflet/leaflet.js", "leaflet/draw/leaflet.draw.js", "portal/js/admin-map.js"],
+            js=["leaflet/leaflet.js", "leaflet/draw/leaflet.draw.js", "portal/js/gcj02.js", "portal/js/admin-map.js"],
         )
 
     def format_value(self, value):

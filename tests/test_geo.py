@@ -308,7 +308,7 @@ class Gcj02Tests(SimpleTestCase):
             self.assertLess(haversine_km(back, wgs) * 1000, 0.01)
 
     def test_map_js_matches_python(self):
-        """The browser shifts markers with map.js's copy of the formula: it must agree with ours."""
+        """The browser shifts markers with gcj02.js's copy of the formula (through map.js): it must agree with ours."""
         node = shutil.which("node")
         if node is None:
             self.skipTest("node is not installed")

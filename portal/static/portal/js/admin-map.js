@@ -16,49 +16,10 @@
   }
   var L = window.L;
 
-  // --- GCJ-02, only used when the admin tiles are Gaode's (stored data stays WGS-84) ----------
-  var A = 6378245.0;
-  var EE = 0.00669342162296594323;
-
-  function outOfChina(lng, lat) {
-    return lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271;
-  }
-  function tLat(x, y) {
-    var r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
-    r += ((20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2) / 3;
-    r += ((20 * Math.sin(y * Math.PI) + 40 * Math.sin((y / 3) * Math.PI)) * 2) / 3;
-    r += ((160 * Math.sin((y / 12) * Math.PI) + 320 * Math.sin((y * Math.PI) / 30)) * 2) / 3;
-    return r;
-  }
-  function tLng(x, y) {
-    var r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
-    r += ((20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2) / 3;
-    r += ((20 * Math.sin(x * Math.PI) + 40 * Math.sin((x / 3) * Math.PI)) * 2) / 3;
-    r += ((150 * Math.sin((x / 12) * Math.PI) + 300 * Math.sin((x / 30) * Math.PI)) * 2) / 3;
-    return r;
-  }
-  function wgsToGcj(lng, lat) {
-    if (outOfChina(lng, lat)) {
-      return [lng, lat];
-    }
-    var dLat = tLat(lng - 105, lat - 35);
-    var dLng = tLng(lng - 105, lat - 35);
-    var radLat = (lat / 180) * Math.PI;
-    var magic = Math.sin(radLat);
-    magic = 1 - EE * magic * magic;
-    var sqrtMagic = Math.sqrt(magic);
-    dLat = (dLat * 180) / (((A * (1 - EE)) / (magic * sqrtMagic)) * Math.PI);
-    dLng = (dLng * 180) / ((A / sqrtMagic) * Math.cos(radLat) * Math.PI);
-    return [lng + dLng, lat + dLat];
-  }
-  function gcjToWgs(lng, lat) {
-    var w = [lng, lat];
-    for (var i = 0; i < 4; i++) {
-      var g = wgsToGcj(w[0], w[1]);
-      w = [w[0] - (g[0] - lng), w[1] - (g[1] - lat)];
-    }
-    return w;
-  }
+  // GCJ-02 (gcj02.js, loaded before this file), only used when the admin tiles are Gaode's:
+  // stored data stays WGS-84.
+  var wgsToGcj = window.PortalGcj02.wgs84ToGcj02;
+  var gcjToWgs = window.PortalGcj02.gcj02ToWgs84;
 
   function round(v, digits) {
     var f = Math.pow(10, digits);

@@ -5,61 +5,17 @@
  * templatetags/portal_map.py) tell this file what to draw.
  *
  * Our geometry is WGS-84. Gaode (高德) tiles are drawn in GCJ-02, so when the site uses them every
- * coordinate is shifted on the way into Leaflet (wgs84ToGcj02, the same formula as
+ * coordinate is shifted on the way into Leaflet (wgs84ToGcj02 from gcj02.js, the same formula as
  * portal.geo.wgs84_to_gcj02 and tested against it) and shifted back when we read the map
  * (view state in the URL, "near me" around the map centre).
  */
 (function (root) {
   "use strict";
 
-  // ---------------------------------------------------------------- WGS-84 → GCJ-02
-  var GCJ_A = 6378245.0; // Krasovsky 1940 semi-major axis used by the GCJ-02 algorithm
-  var GCJ_EE = 0.00669342162296594323; // its eccentricity squared
-
-  function outOfChina(lon, lat) {
-    return lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271;
-  }
-
-  function transformLat(x, y) {
-    var r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
-    r += ((20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0) / 3.0;
-    r += ((20.0 * Math.sin(y * Math.PI) + 40.0 * Math.sin((y / 3.0) * Math.PI)) * 2.0) / 3.0;
-    r += ((160.0 * Math.sin((y / 12.0) * Math.PI) + 320.0 * Math.sin((y * Math.PI) / 30.0)) * 2.0) / 3.0;
-    return r;
-  }
-
-  function transformLon(x, y) {
-    var r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
-    r += ((20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0) / 3.0;
-    r += ((20.0 * Math.sin(x * Math.PI) + 40.0 * Math.sin((x / 3.0) * Math.PI)) * 2.0) / 3.0;
-    r += ((150.0 * Math.sin((x / 12.0) * Math.PI) + 300.0 * Math.sin((x / 30.0) * Math.PI)) * 2.0) / 3.0;
-    return r;
-  }
-
-  function wgs84ToGcj02(lon, lat) {
-    if (outOfChina(lon, lat)) return [lon, lat];
-    var dLat = transformLat(lon - 105.0, lat - 35.0);
-    var dLon = transformLon(lon - 105.0, lat - 35.0);
-    var radLat = (lat / 180.0) * Math.PI;
-    var magic = Math.sin(radLat);
-    magic = 1 - GCJ_EE * magic * magic;
-    var sqrtMagic = Math.sqrt(magic);
-    dLat = (dLat * 180.0) / (((GCJ_A * (1 - GCJ_EE)) / (magic * sqrtMagic)) * Math.PI);
-    dLon = (dLon * 180.0) / ((GCJ_A / sqrtMagic) * Math.cos(radLat) * Math.PI);
-    return [lon + dLon, lat + dLat];
-  }
-
-  // The shift varies slowly, so fixed-point iteration converges to well under a centimetre.
-  function gcj02ToWgs84(lon, lat) {
-    var wLon = lon;
-    var wLat = lat;
-    for (var i = 0; i < 6; i++) {
-      var g = wgs84ToGcj02(wLon, wLat);
-      wLon -= g[0] - lon;
-      wLat -= g[1] - lat;
-    }
-    return [wLon, wLat];
-  }
+  // WGS-84 → GCJ-02 lives in gcj02.js (loaded first by portal/includes/map_scripts.html).
+  var Gcj02 = root.PortalGcj02 || (typeof require === "function" ? require("./gcj02.js") : null);
+  var wgs84ToGcj02 = Gcj02.wgs84ToGcj02;
+  var gcj02ToWgs84 = Gcj02.gcj02ToWgs84;
 
   var PortalMap = { wgs84ToGcj02: wgs84ToGcj02, gcj02ToWgs84: gcj02ToWgs84, maps: {} };
 
