@@ -31,14 +31,14 @@ from homestays.fields import ChoiceListField
 from homestays.validators import PHONE_HELP, normalise_phone, tel_href, validate_phone
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
+from portal.images import rendition_specs
 from portal.models import BasePage
 from portal.places import County
 
-CARD_SPEC = "fill-480x320|format-webp"
+# Pages render pictures by portal.images preset; these are for map markers and the API.
 THUMB_SPEC = "fill-160x120|format-webp"
 HERO_SPEC = "fill-1200x675|format-webp"
 GALLERY_SPEC = "fill-400x300|format-webp"
-ROOM_SPEC = "fill-320x240|format-webp"
 # what portal.seo asks for (Open Graph and JSON-LD)
 OG_SPEC = "fill-600x600"
 SHARE_SPEC = "fill-1200x630"
@@ -74,7 +74,8 @@ class Amenity(models.TextChoices):
 class HomestayPageQuerySet(PageQuerySet):
     def for_cards(self):
         """What a card, a map marker and the filters need, in a constant number of queries."""
-        return self.prefetch_related(Prefetch("image", queryset=get_image_model().objects.prefetch_renditions(CARD_SPEC, THUMB_SPEC)))
+        renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=[*rendition_specs("card"), THUMB_SPEC])
+        return self.select_related("image").prefetch_related(Prefetch("image__renditions", queryset=renditions, to_attr="prefetched_renditions"))
 
 
 HomestayPageManager = PageManager.from_queryset(HomestayPageQuerySet)
@@ -110,6 +111,8 @@ def _editor_field(name: str, **kwargs) -> FieldPanel:
 
 
 class HomestayPage(RoutablePageMixin, BasePage):
+    serve_images = ("image", "share_image")  # loaded with the page (portal.perf)
+
     summary = models.CharField(_("一句话简介 Summary"), max_length=200, blank=True, help_text=_("显示在列表卡片和搜索结果里。One sentence for cards."))
     image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("主图 Main photo"))
 

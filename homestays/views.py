@@ -26,11 +26,8 @@ from wagtail.models import Page
 from homestays.forms import HomestayFilterForm, InquiryForm
 from homestays.layers import homestay_feature, rendition_url
 from homestays.models import (
-    GALLERY_SPEC,
-    HERO_SPEC,
     NEARBY_ROUTES_KM,
     OG_SPEC,
-    ROOM_SPEC,
     SHARE_SPEC,
     THUMB_SPEC,
     Amenity,
@@ -40,6 +37,7 @@ from homestays.models import (
 from homestays.notifications import send_inquiry_notice
 from portal.geo import distance_to_geometry_km, feature
 from portal.i18n import children_in_language
+from portal.images import rendition_specs
 from portal.layers import layer_payload, nearby
 from portal.middleware import client_ip
 from portal.registry import registry
@@ -163,7 +161,7 @@ def homestay_context(page: HomestayPage, request, form: InquiryForm | None = Non
     image_ids = [page.image_id, *(g.image_id for g in gallery)]
     for room in rooms:
         image_ids.extend(room.photo_ids)
-    images = _images_by_id(image_ids, HERO_SPEC, GALLERY_SPEC, ROOM_SPEC, OG_SPEC, SHARE_SPEC)
+    images = _images_by_id(image_ids, *rendition_specs("homestay_hero", "gallery", "room"), OG_SPEC, SHARE_SPEC)
     if page.image_id in images:
         page.image = images[page.image_id]  # so the share image and JSON-LD in <head> reuse it
     for room in rooms:
@@ -180,7 +178,9 @@ def homestay_context(page: HomestayPage, request, form: InquiryForm | None = Non
             nearby_routes.append({**props, "distance_km": round(distance, 1)})
             features.append(feat)
         features.append(homestay_feature(page, url))
-    index = page.get_parent()
+    from portal.perf import ancestor_page
+
+    index = ancestor_page(page)
     return {
         "rooms": rooms,
         "gallery": [g for g in gallery if g.picture is not None],

@@ -34,10 +34,11 @@ from wagtail.search import index
 
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
+from portal.images import rendition_specs
 from portal.models import BasePage
 
-# The same rendition spec as portal/includes/card.html, so prefetched renditions are the ones used.
-CARD_RENDITION = "fill-480x320|format-webp"
+# What cards (portal/includes/card.html) and list items (news/includes/news_item.html) render.
+CARD_RENDITIONS = rendition_specs("card", "news_item")
 # Page types an editor may hand-pick as related; model strings, never imports of the other apps.
 RELATED_PAGE_TYPES = ["routes.RoutePage", "homestays.HomestayPage", "products.ProductPage"]
 
@@ -105,10 +106,10 @@ class NewsPageQuerySet(PageQuerySet):
 
     def with_cards(self):
         """Everything a card or list item needs, in a constant number of queries."""
-        images = get_image_model().objects.prefetch_renditions(CARD_RENDITION)
-        return self.prefetch_related(
-            Prefetch("image", queryset=images),
-            Prefetch("share_image", queryset=images),
+        renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=CARD_RENDITIONS)
+        return self.select_related("image", "share_image").prefetch_related(
+            Prefetch("image__renditions", queryset=renditions, to_attr="prefetched_renditions"),
+            Prefetch("share_image__renditions", queryset=renditions, to_attr="prefetched_renditions"),
             "tags",
         )
 
@@ -186,6 +187,8 @@ class NewsPageTag(TaggedItemBase):
 
 
 class NewsPage(RoutablePageMixin, BasePage):
+    serve_images = ("image", "share_image")  # loaded with the page (portal.perf)
+
     date = models.DateField(_("日期 Date"), default=timezone.localdate, help_text=_("The date of the news; shown and used to sort the listing."))
     lead = models.TextField(_("导语 Lead"), max_length=400, help_text=_("One or two sentences: shown on cards, in feeds and in calendars."))
     image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("题图 Main image"))
@@ -421,7 +424,9 @@ class NewsPage(RoutablePageMixin, BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        parent = NewsIndexPage.objects.ancestor_of(self).last()
+        from portal.perf import ancestor_page
+
+        parent = ancestor_page(self, NewsIndexPage)
         if parent:
             context.update(news_index=parent, rss_url=parent.subpage_url("rss"), atom_url=parent.subpage_url("atom"), ics_url=parent.subpage_url("ics"))
         context["related_pages"] = self.related_pages()

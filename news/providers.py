@@ -37,20 +37,33 @@ def latest_news(limit: int = 3, request=None) -> list:
     return list(_news().filter(_not_upcoming()).order_by("-date", "-first_published_at", "-pk").with_cards()[:limit])
 
 
-def _linking_to(page):
-    """News items whose editor linked them to `page` or to one of its translations."""
-    return _news(page.locale_id).filter(related_links__page__translation_key=page.translation_key).distinct()
+LINKED_LIMIT = 40  # far more than any route page lists; bounds the query if editors link hundreds
+
+
+def _linked(page) -> list:
+    """Live news items whose editor linked them to `page` or to one of its translations: one
+    query per request, shared by related_events and related_news (a route page asks for both)."""
+    from portal.perf import memoised
+
+    def compute():
+        qs = _news(page.locale_id).filter(related_links__page__translation_key=page.translation_key).distinct()
+        return list(qs.order_by("-date", "-pk")[:LINKED_LIMIT])  # list items: title, date, venue; no pictures
+
+    return memoised(("news_linked", page.translation_key, page.locale_id), compute)
 
 
 def related_events(page, limit: int = 5) -> list:
     """Upcoming live events linked to `page` (e.g. a route), soonest first, until they end."""
-    return list(_linking_to(page).upcoming().with_cards()[:limit])
+    now = timezone.now()
+    events = [n for n in _linked(page) if n.is_event and n.event_start is not None and n.event_end is not None and n.event_end >= now]
+    return sorted(events, key=lambda n: (n.event_start, n.pk))[:limit]
 
 
 def related_news(page, limit: int = 5) -> list:
     """News linked to `page`, newest first: past events included, upcoming ones left to "events"
     so a page asking for both does not list a festival twice."""
-    return list(_linking_to(page).filter(_not_upcoming()).order_by("-date", "-pk").with_cards()[:limit])
+    now = timezone.now()
+    return [n for n in _linked(page) if not (n.is_event and n.event_start is not None and n.event_end is not None and n.event_end >= now)][:limit]
 
 
 def feed_links(page, limit: int = 5) -> list:

@@ -8,13 +8,16 @@ lets every map, the "near me" search and the cross-app "nearby" relations lean o
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import math
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -65,29 +68,87 @@ def _dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
+def _payload(features: list[dict], built) -> dict:
+    body = _dumps({"type": "FeatureCollection", "features": features})
+    return {
+        "features": features,
+        "body": body,
+        "etag": '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"',
+        "last_modified": built,
+    }
+
+
 def layer_payload(name: str) -> dict:
     """{"features", "body", "etag", "last_modified"} for a registered layer, built at most once per invalidation."""
-    key = cache_key(name)
-    payload = cache.get(key)
-    if payload is None:
-        layer = registry.layers[name]
-        features = list(layer.features())
-        body = _dumps({"type": "FeatureCollection", "features": features})
-        payload = {
-            "features": features,
-            "body": body,
-            "etag": '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"',
-            "last_modified": timezone.now().replace(microsecond=0),
-        }
-        cache.set(key, payload, CACHE_SECONDS)
-    return payload
+    return layer_payloads([name])[name]
+
+
+def layer_payloads(names) -> dict[str, dict]:
+    """The payloads of several registered layers: from the cache, else from the stored layers (one
+    query for all of them, portal.models.LayerFeature), else built by their apps and stored."""
+    language = get_language() or settings.LANGUAGE_CODE
+    names = [n for n in dict.fromkeys(names) if n in registry.layers]
+    # Every layer's key at once: a page drawing one layer usually draws another next (a route's
+    # nearby homestays, then products), so a cold read fetches all stored layers in one query.
+    keys = {name: cache_key(name, language) for name in registry.layers}
+    cached = cache.get_many(list(keys.values())) if names else {}
+    payloads = {name: cached[key] for name, key in keys.items() if key in cached}
+    if any(name not in payloads for name in names):
+        stored = _stored_layers([name for name in keys if name not in payloads], language)
+        cache.set_many({keys[name]: payload for name, payload in stored.items()}, CACHE_SECONDS)
+        payloads.update(stored)
+    for name in names:
+        if name not in payloads:
+            payloads[name] = _build_and_store(name, language)
+            cache.set(keys[name], payloads[name], CACHE_SECONDS)
+    return {name: payloads[name] for name in names}
+
+
+def _stored_layers(names: list[str], language: str) -> dict[str, dict]:
+    from portal.models import LayerFeature
+
+    rows: dict[str, list] = {}
+    built: dict[str, object] = {}
+    for row in LayerFeature.objects.filter(layer__in=names, language=language).order_by("layer", "position"):
+        if row.position < 0:
+            built[row.layer] = parse_datetime(row.feature.get("built", "")) or timezone.now().replace(microsecond=0)
+        else:
+            rows.setdefault(row.layer, []).append(row.feature)
+    # A layer built from a read that raced an editor's commit is rebuilt within CACHE_SECONDS at worst,
+    # as the cached copy would have been.
+    fresh_after = timezone.now() - datetime.timedelta(seconds=CACHE_SECONDS)
+    return {name: _payload(rows.get(name, []), when) for name, when in built.items() if when >= fresh_after}
+
+
+def _build_and_store(name: str, language: str) -> dict:
+    from portal.models import LayerFeature
+
+    features = list(registry.layers[name].features())
+    built = timezone.now().replace(microsecond=0)
+    rows = [LayerFeature(layer=name, language=language, position=-1, feature={"built": built.isoformat()})]
+    rows += [LayerFeature(layer=name, language=language, position=i, feature=f) for i, f in enumerate(features)]
+    try:
+        with transaction.atomic():
+            LayerFeature.objects.filter(layer=name, language=language).delete()
+            LayerFeature.objects.bulk_create(rows)
+    except (IntegrityError, DatabaseError):  # another request stored it first, or a read-only replica
+        pass
+    return _payload(features, built)
 
 
 def invalidate(name: str | None = None) -> None:
-    """Drop one layer's cached GeoJSON (in every language), or every layer's when name is None."""
+    """Drop one layer (in every language), or every layer when name is None: its cached GeoJSON and
+    its stored features, so the next read rebuilds it from the models."""
+    from portal.models import LayerFeature
+
     names = [name] if name else list(registry.layers)
     languages = [code for code, _label in settings.LANGUAGES]
     cache.delete_many([cache_key(n, lang) for n in names for lang in languages])
+    stored = LayerFeature.objects.all() if name is None else LayerFeature.objects.filter(layer=name)
+    stored.delete()
+    # Again once the edit is committed: a visitor's read that started before the commit may have
+    # stored the old content in between.
+    transaction.on_commit(stored.delete)
     from portal.cache import purge  # the page cache holds /api/geo/ answers and pages that embed layers
 
     purge()

@@ -49,6 +49,17 @@ class BasePage(Page):
     # Detail pages (routes, homestays, products) offer a printable QR code of their URL.
     show_qr = False
 
+    # Image fields the page itself shows (hero, share preview, JSON-LD): portal.perf loads them
+    # with the page and all their renditions in one more query.
+    serve_images: tuple[str, ...] = ("share_image",)
+
+    @classmethod
+    def serve_companions(cls, pk):
+        """(condition, limit) for other pages of this model that the page lists (a producer's other
+        products), so portal.perf fetches them in the page's own query instead of one more; the
+        page finds them in `served_companions`. None: it lists none."""
+        return None
+
     def get_structured_data(self, request) -> list[dict]:
         """schema.org objects for this page (JSON-LD); detail pages extend this list.
 
@@ -195,3 +206,28 @@ class PortalSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("门户设置 Portal settings")
+
+
+class LayerFeature(models.Model):
+    """One feature of a map layer in one language, exactly as /api/geo/<layer>.geojson serves it.
+
+    The layers' stored form, kept like Wagtail's search index entries: building a layer runs its
+    app's queries (pages, images, renditions, inline rows), reading it back is one query, so a map
+    page or a "nearby" list costs one query for all the layers it draws even when the cache is
+    empty — after a deploy, or after a publish purged the page cache for an unrelated edit.
+    `portal.layers.invalidate()` deletes a layer's rows whenever its content changes (the signals in
+    portal.signals), and the next read rebuilds it. Row `position` -1 marks a layer as built (an
+    empty layer is built too) and carries its build time.
+    """
+
+    layer = models.CharField(max_length=40)
+    language = models.CharField(max_length=16)
+    position = models.IntegerField()
+    feature = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["layer", "language", "position"], name="portal_layerfeature_unique_position")]
+        verbose_name = "map layer feature"
+
+    def __str__(self):
+        return f"{self.layer}[{self.language}] #{self.position}"

@@ -11,7 +11,6 @@ import logging
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
-from wagtail.models import PageViewRestriction
 
 from portal.geo import feature
 from portal.i18n import in_active_language
@@ -37,8 +36,11 @@ def rendition_url(image, spec: str) -> str | None:
 
 
 def restricted_paths() -> list[str]:
-    """Tree paths of private sections (one query), to test many pages for privacy in Python."""
-    return list(PageViewRestriction.objects.values_list("page__path", flat=True))
+    """Tree paths of private sections, to test many pages for privacy in Python: one query, or
+    none during a page request that has already seen them (portal.perf)."""
+    from portal.perf import all_restrictions
+
+    return [restriction.page.path for restriction in all_restrictions()]
 
 
 def is_public(page, paths: list[str]) -> bool:

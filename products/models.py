@@ -26,16 +26,18 @@ from wagtail.search import index
 
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
+from portal.images import rendition_specs
 from portal.models import BasePage
 from portal.places import County
 from products.fields import MonthsField, months_label
 from products.panels import LinkedProductsPanel
 
+# Pages render pictures by portal.images preset; these are for map layers, the home page's
+# featured products (products.layers) and the API.
 CARD_SPEC = "fill-480x320|format-webp"
 THUMB_SPEC = "fill-160x120|format-webp"
 HERO_SPEC = "fill-960x640|format-webp"
 GALLERY_SPEC = "fill-400x300|format-webp"
-LOGO_SPEC = "max-160x160|format-webp"
 # what portal.seo asks for (Open Graph and JSON-LD), prefetched with the page's own pictures
 OG_SPEC = "fill-600x600"
 SHARE_SPEC = "fill-1200x630"
@@ -284,7 +286,9 @@ class ProductPageQuerySet(PageQuerySet):
 
     def for_cards(self):
         """What a card, a map marker and the filters need, in a constant number of queries."""
-        return self.select_related("producer").prefetch_related("origins", "certifications", image_prefetch("image", CARD_SPEC, THUMB_SPEC))
+        return self.select_related("producer").prefetch_related(
+            "origins", "certifications", image_prefetch("image", *rendition_specs("product_card"), THUMB_SPEC)
+        )
 
 
 ProductPageManager = PageManager.from_queryset(ProductPageQuerySet)
@@ -336,6 +340,30 @@ class ProductIndexPage(RoutablePageMixin, BasePage):
 
 
 class ProductPage(BasePage):
+    serve_images = ("image", "share_image")  # loaded with the page (portal.perf)
+    serve_related = ("producer__logo",)
+    serve_renditions = False  # product_context loads every picture's renditions in one query
+    other_products_shown = 6  # "<producer>'s other products" on the page
+
+    @classmethod
+    def serve_companions(cls, pk):
+        """The producer's other live, public products (see BasePage.serve_companions)."""
+        from portal.perf import private_exists
+
+        producer = models.Subquery(cls.objects.filter(pk=pk).values("producer_id")[:1])
+        return models.Q(live=True, producer_id=producer) & ~private_exists(), cls.other_products_shown
+
+    def other_products(self) -> list:
+        """Up to `other_products_shown` other live, public products of the same producer, in tree
+        order: fetched with the page when portal.perf served it, else one query."""
+        found = getattr(self, "served_companions", None)
+        if found is not None:
+            return found
+        if not self.producer_id or not self.pk:
+            return []
+        condition, limit = self.serve_companions(self.pk)
+        return list(ProductPage.objects.filter(condition).exclude(pk=self.pk).select_related("image").order_by("path")[:limit])
+
     summary = models.CharField(_("简介 Summary"), max_length=200, blank=True, help_text=_("One sentence for cards and search results."))
     category = models.CharField(_("类别 Category"), max_length=20, choices=Category.choices, db_index=True)
     image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("主图 Main image"))

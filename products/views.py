@@ -9,17 +9,14 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.translation import gettext as _
-from wagtail.images import get_image_model
 
 from portal.i18n import children_in_language
+from portal.images import rendition_specs
 from portal.layers import nearby
+from portal.perf import ancestor_page, load_renditions
 from products.forms import ProductFilterForm, StationFilterForm
 from products.layers import is_public, origin_feature, rendition_url, renditions_prefetch, restricted_paths, station_feature
 from products.models import (
-    CARD_SPEC,
-    GALLERY_SPEC,
-    HERO_SPEC,
-    LOGO_SPEC,
     NEARBY_KM,
     OG_SPEC,
     SHARE_SPEC,
@@ -67,7 +64,7 @@ def index_context(index, request) -> dict:
         products = products.filter(producer_id=filters["producer"])
     products = list(
         products.select_related("image", "producer")
-        .prefetch_related("origins", "certifications", renditions_prefetch("image", CARD_SPEC, THUMB_SPEC))
+        .prefetch_related("origins", "certifications", renditions_prefetch("image", *rendition_specs("product_card"), THUMB_SPEC))
         .order_by("-featured", "path")
     )
 
@@ -106,14 +103,6 @@ def _village_feature(village) -> dict:
     return {"type": "Feature", "geometry": village.location, "properties": props}
 
 
-def _images_by_id(ids, *specs) -> dict:
-    """Every picture a page shows, with renditions, in two queries."""
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {img.pk: img for img in get_image_model().objects.filter(pk__in=ids).prefetch_renditions(*specs)}
-
-
 def _nearby(layer: str, origins: list, limit: int = 6) -> list[dict]:
     """Features of another app's layer near any of the origins, nearest first, one per URL."""
     best: dict[str, tuple[float, dict]] = {}
@@ -133,31 +122,26 @@ def product_context(page, request) -> dict:
     origins = list(page.origins.all())
     certifications = list(page.certifications.all())
     shop_links = list(page.shop_links.all())
-    gallery = list(page.gallery_images.all())
+    gallery = list(page.gallery_images.select_related("image"))
     stations = [link.station for link in page.station_links.select_related("station") if link.station_id]
-    producer = Producer.objects.filter(pk=page.producer_id).first() if page.producer_id else None
+    producer = page.producer if page.producer_id else None  # loaded with the page (serve_related)
 
-    others = []
-    if producer is not None and page.pk:
-        paths = restricted_paths()
-        candidates = ProductPage.objects.live().filter(producer=producer).exclude(pk=page.pk).order_by("path")[:6]
-        others = [p for p in candidates if is_public(p, paths)]
+    others = page.other_products()
 
-    image_ids = [page.image_id, producer.logo_id if producer else None, *(g.image_id for g in gallery), *(p.image_id for p in others)]
-    images = _images_by_id(image_ids, HERO_SPEC, GALLERY_SPEC, LOGO_SPEC, THUMB_SPEC, OG_SPEC, SHARE_SPEC)
-    # Hand the loaded objects to the page so the share image and JSON-LD in <head> reuse them.
-    if page.image_id in images:
-        page.image = images[page.image_id]
-    if producer is not None:
-        page.producer = producer
+    # Every picture on the page, with its renditions, in one query.
+    load_renditions(
+        [page.image, page.share_image, producer.logo if producer else None, *(g.image for g in gallery), *(p.image for p in others)],
+        [*rendition_specs("product_hero", "gallery", "logo", "thumb"), OG_SPEC, SHARE_SPEC],
+    )
+    images = {img.pk: img for img in (page.image, producer.logo if producer else None) if img is not None}
     for item in gallery:
-        item.picture = images.get(item.image_id)
+        item.picture = item.image
     for other in others:
-        other.picture = images.get(other.image_id)
+        other.picture = other.image
 
     url = page.get_url(request) or ""
     features = [origin_feature(page, origin, url, inline=True) for origin in origins if origin.location]
-    index = ProductIndexPage.objects.filter(path=page.path[: -page.steplen]).first() if page.path else None
+    index = ancestor_page(page, ProductIndexPage) if page.path else None
     station_items = []
     for station in stations:
         link = index.station_url(station, request) if index is not None else ""
@@ -214,7 +198,7 @@ def station_context(index, request, pk) -> dict:
     if station is None:
         raise Http404(_("No such service station."))
     paths = restricted_paths()
-    links = station.product_links.select_related("page", "page__image").prefetch_related(renditions_prefetch("page__image", THUMB_SPEC))
+    links = station.product_links.select_related("page", "page__image").prefetch_related(renditions_prefetch("page__image", *rendition_specs("thumb")))
     products = [link.page for link in links if is_public(link.page, paths)]
     for product in products:
         product.picture = product.image

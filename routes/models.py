@@ -23,6 +23,7 @@ from wagtail.search import index
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
 from portal.geo import LINE_TYPES, feature
+from portal.images import rendition_specs
 from portal.models import BasePage
 from portal.widgets import MapWidget
 from routes import exports, geometry
@@ -51,10 +52,9 @@ STOP_KINDS = [
 THEME_LABELS = {"agriculture": _("休闲农业"), "folk": _("民俗文化"), "history": _("历史文化"), "nature": _("自然生态")}
 KIND_LABELS = {"village": _("村庄"), "scenic": _("景区"), "heritage": _("寺院/文物"), "farm": _("农园"), "museum": _("博物馆"), "service": _("服务点")}
 
-# Card and thumbnail sizes in one place, so the prefetches below match what templates ask for.
-CARD_RENDITION = "fill-640x400|format-webp"
-HERO_RENDITION = "fill-1200x600|format-webp"
-STOP_RENDITION = "fill-480x320|format-webp"
+# Pages render pictures by portal.images preset and prefetch rendition_specs(preset). These two are
+# what routes.layers prefetches: map thumbnails, and the WebP the home page's route cards fall back to.
+CARD_RENDITION = "fill-480x320|format-webp"
 THUMB_RENDITION = "fill-160x120|format-webp"
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #c2410c."))
@@ -125,7 +125,7 @@ class RouteIndexPage(BasePage):
             .live()
             .public()
             .select_related("hero_image", "locale")
-            .prefetch_related(Prefetch("hero_image__renditions", queryset=_renditions(CARD_RENDITION)))
+            .prefetch_related(Prefetch("hero_image__renditions", queryset=_renditions(*rendition_specs("card"))))
             .annotate(stop_count=Count("stops"))
             .order_by("path")
         )
@@ -168,6 +168,8 @@ def _nearest_once(pairs: list, limit: int) -> list[dict]:
 
 class RoutePage(RoutablePageMixin, BasePage):
     """A route: a line on the map, ordered stops, the facts a visitor plans with, and downloads."""
+
+    serve_images = ("hero_image", "share_image")
 
     theme = models.CharField(_("主题 Theme"), max_length=20, choices=THEME_CHOICES, blank=True)
     summary = models.TextField(_("简介 Summary"), max_length=300, help_text=_("One or two sentences for cards, map popups and search results."))
@@ -377,7 +379,7 @@ class RoutePage(RoutablePageMixin, BasePage):
         """Stops in order with everything the page needs, in a fixed number of queries."""
         return list(
             self.stops.select_related("image", "link_page", "link_page__locale").prefetch_related(
-                Prefetch("image__renditions", queryset=_renditions(STOP_RENDITION, THUMB_RENDITION))
+                Prefetch("image__renditions", queryset=_renditions(*rendition_specs("stop"), THUMB_RENDITION))
             )
         )
 

@@ -247,6 +247,44 @@ class GeoLayerEndpointTests(LayerTestMixin, TestCase):
         self.assertEqual([f["properties"]["name"] for _d, f in layers.nearby("testpoints", line, 2)], ["塔尔寺", "老爷山"])
 
 
+class StoredLayerTests(GeoLayerEndpointTests):
+    """Every endpoint test again with the cache emptied before each request: the layers' stored
+    rows (portal.models.LayerFeature) must be dropped by the same signals, or an empty cache
+    would bring back an old layer."""
+
+    def get(self, query="", **headers):
+        from django.core.cache import cache
+
+        cache.clear()
+        return super().get(query, **headers)
+
+    def test_cached_after_first_request(self):
+        self.get()
+        with self.assertNumQueries(2):  # the cache is empty each time: one read of the stored layers each
+            self.assertEqual(self.get().status_code, 200)
+            self.assertEqual(self.get("?bbox=101,36,102,37").status_code, 200)
+
+    def test_a_stored_layer_is_read_in_one_query(self):
+        from django.core.cache import cache
+
+        from portal.models import LayerFeature
+
+        self.get()  # built and stored
+        self.assertEqual(LayerFeature.objects.filter(layer="testpoints", position__gte=0).count(), 3)
+        cache.clear()
+        with self.assertNumQueries(1):
+            payloads = layers.layer_payloads(["testpoints"])
+        self.assertEqual([f["properties"]["name"] for f in payloads["testpoints"]["features"]], ["塔尔寺", "老爷山", "丹噶尔古城"])
+
+    def test_invalidate_deletes_the_stored_rows(self):
+        from portal.models import LayerFeature
+
+        self.get()
+        self.assertTrue(LayerFeature.objects.filter(layer="testpoints").exists())
+        layers.invalidate("testpoints")
+        self.assertFalse(LayerFeature.objects.filter(layer="testpoints").exists())
+
+
 class FilteredEtagAcrossProcessesTests(LayerTestMixin, TestCase):
     """Every worker must compute the same ETag for the same filtered answer (no randomised hash())."""
 

@@ -27,9 +27,10 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
 from wagtail.search.index import RelatedFields, SearchField
 
+from portal.images import rendition_specs
 from portal.search.text import is_han, normalise, word_parts
 
-THUMBNAIL_SPEC = "fill-160x160|format-webp"
+THUMBNAIL_PRESET = "search"  # portal.images; portal/search.html renders it
 SNIPPET_CHARS = 90
 
 
@@ -211,7 +212,7 @@ def prepare_for_display(pages) -> dict[int, object]:
     One query per related-object relation per page type, and two for every image of every page
     (the images, then their thumbnail renditions), however many results there are. Image foreign
     keys are filled in directly so `card_image` (whatever field it reads) finds them cached.
-    Returns {image id: rendition or None}.
+    Returns {image id: image}.
     """
     by_model = defaultdict(list)
     for page in pages:
@@ -224,7 +225,7 @@ def prepare_for_display(pages) -> dict[int, object]:
             prefetch_related_objects(group, *related)
         image_fields[model] = [f for f in model._meta.concrete_fields if f.many_to_one and f.related_model is image_model]
     ids = {getattr(page, f.attname) for model, group in by_model.items() for page in group for f in image_fields[model]} - {None}
-    images = {image.pk: image for image in image_model.objects.filter(pk__in=ids).prefetch_renditions(THUMBNAIL_SPEC)} if ids else {}
+    images = {image.pk: image for image in image_model.objects.filter(pk__in=ids).prefetch_renditions(*rendition_specs(THUMBNAIL_PRESET))} if ids else {}
     for model, group in by_model.items():
         for page in group:
             for field in image_fields[model]:
@@ -235,14 +236,9 @@ def prepare_for_display(pages) -> dict[int, object]:
 
 
 def thumbnail(page):
-    """The card image's thumbnail rendition, or None (no image, or its file is missing)."""
-    image = page.card_image
-    if image is None:
-        return None
-    try:
-        return image.get_rendition(THUMBNAIL_SPEC)
-    except Exception:  # noqa: BLE001 -- a missing or broken file must not break the results page
-        return None
+    """The card image, for the template's responsive picture (which shows nothing, and the page a
+    placeholder, when the image's file is missing), or None."""
+    return page.card_image
 
 
 # --- close matches ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 from modelsearch.query import Not, PlainText
-from wagtail.models import Page, Site
+from wagtail.models import Page
 
 from portal.search import results as display
 from portal.search.text import MAX_QUERY_CHARS, query_words
@@ -93,8 +93,9 @@ class CountedPaginator(Paginator):
 
 
 def _site_root(request):
-    site = Site.find_for_request(request)
-    return site.root_page.localized if site else None
+    from portal.perf import localized_root
+
+    return localized_root(request)
 
 
 def searchable_pages(request):

@@ -7,7 +7,12 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def main_menu(context):
     """The home page's children marked 'show in menus', in the request's language."""
+    from portal.perf import chrome
+
     request = context.get("request")
+    found = chrome(request)
+    if found is not None:
+        return found.menu  # fetched with the page itself (portal/perf.py)
     site = Site.find_for_request(request) if request else None
     if site is None:
         return []
@@ -17,9 +22,9 @@ def main_menu(context):
 
 @register.simple_tag(takes_context=True)
 def site_root(context):
-    request = context.get("request")
-    site = Site.find_for_request(request) if request else None
-    return site.root_page.localized if site else None
+    from portal.perf import localized_root
+
+    return localized_root(context.get("request"))
 
 
 @register.simple_tag

@@ -1,0 +1,17 @@
+"""{% responsive_image image "card" alt="" class="card-img" %}: a picture by preset (portal.images).
+
+Templates name a preset, never a filter spec, so what they render is what the querysets prefetch.
+`eager=True` for the picture at the top of a page; every other picture loads lazily. With
+`as name`, the HTML is kept for later ("" when there is no picture), e.g. to show a placeholder.
+"""
+
+from django import template
+
+from portal.images import picture
+
+register = template.Library()
+
+
+@register.simple_tag
+def responsive_image(image, preset, alt=None, eager=False, sizes=None, **attrs):
+    return picture(image, preset, alt=alt, eager=eager, sizes=sizes, **attrs)
