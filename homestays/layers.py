@@ -63,4 +63,4 @@ def homestay_features() -> list[dict]:
 
 def featured_homestays(limit: int = 3, request=None) -> list:
     """The home page's 河湟精品民宿 section: live, public, featured listings in tree order."""
-    return list(public_listings().filter(featured=True).for_cards().order_by("path")[:limit])
+    return list(public_listings().filter(featured=True).order_by("path")[:limit])  # the block attaches the pictures

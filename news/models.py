@@ -412,15 +412,41 @@ class NewsPage(RoutablePageMixin, BasePage):
             data.append(event)
         return data
 
+    def serve_image_ids(self) -> list:
+        """The page's pictures and its related pages' cards' (portal.perf loads them in one query)."""
+        from portal.images import image_fields
+        from portal.perf import memoised
+
+        ids = super().serve_image_ids()
+        for page in memoised(("news_related_pages", self.pk), self._related_pages):
+            ids.extend(getattr(page, field.attname) for field in image_fields(type(page)))
+        return ids
+
     def related_pages(self):
-        """Hand-picked related pages that are live and public, in the editor's order."""
+        """Hand-picked related pages that are live and public, in the editor's order, with their
+        pictures; computed once per request (serve_image_ids gathers the pictures first)."""
+        from portal.images import attach_images
+        from portal.perf import memoised
+
+        pages = memoised(("news_related_pages", self.pk), self._related_pages)
+        attach_images(pages)  # no query once portal.perf has loaded the page's pictures
+        return pages
+
+    def _related_pages(self):
+        from django.db.models import OuterRef, Subquery
         from wagtail.models import Page
 
-        ids = [link.page_id for link in self.related_links.all() if link.page_id]
-        if not ids:
+        from portal.cards import specific_cards
+
+        if "related_links" in getattr(self, "_cluster_related_objects", {}):  # a preview: the links in the form
+            ids = [link.page_id for link in self.related_links.all() if link.page_id]
+            return specific_cards(Page.objects.filter(pk__in=ids), order=ids, images=False)
+        if not self.pk:
             return []
-        pages = {p.pk: p for p in Page.objects.filter(pk__in=ids).live().public().specific()}
-        return [pages[i] for i in dict.fromkeys(ids) if i in pages]
+        links = NewsPageRelatedPage.objects.filter(news_page_id=self.pk)
+        first_link = links.filter(page_id=OuterRef("pk")).order_by("sort_order", "pk").values("sort_order")[:1]
+        pages = Page.objects.filter(pk__in=links.values("page_id")).annotate(_link_order=Subquery(first_link)).order_by("_link_order", "path")
+        return specific_cards(pages, images=False)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -27,14 +27,17 @@ def _not_upcoming():
     return Q(is_event=False) | Q(event_start__isnull=True) | Q(event_end__lt=timezone.now())
 
 
+# Home-page collections: their block attaches the cards' pictures (portal.images); cards show no tags.
+
+
 def upcoming_events(limit: int = 3, request=None) -> list:
-    return list(_news().upcoming().with_cards()[:limit])
+    return list(_news().upcoming()[:limit])
 
 
 def latest_news(limit: int = 3, request=None) -> list:
     """Newest news, leaving out events that have not ended: the home page lists those in its own
     "upcoming events" section, and the same festival twice on one page is noise."""
-    return list(_news().filter(_not_upcoming()).order_by("-date", "-first_published_at", "-pk").with_cards()[:limit])
+    return list(_news().filter(_not_upcoming()).order_by("-date", "-first_published_at", "-pk")[:limit])
 
 
 LINKED_LIMIT = 40  # far more than any route page lists; bounds the query if editors link hundreds
@@ -72,9 +75,13 @@ def feed_links(page, limit: int = 5) -> list:
     from django.utils.translation import gettext as _
 
     from news.models import NewsIndexPage
+    from portal.perf import loaded_pages
 
-    indexes = NewsIndexPage.objects.live().public()
-    index = indexes.filter(locale_id=page.locale_id).first() or indexes.order_by("path").first()
+    # the news section in the menu, in the page's language (no query); else the first live one
+    index = next((p for p in loaded_pages(NewsIndexPage) if p.locale_id == page.locale_id), None)
+    if index is None:
+        indexes = NewsIndexPage.objects.live().public()
+        index = indexes.filter(locale_id=page.locale_id).order_by("path").first() or indexes.order_by("path").first()
     if index is None:
         return []
     links = [

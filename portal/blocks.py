@@ -104,6 +104,16 @@ class FeaturedPagesBlock(blocks.StructBlock):
         icon = "list-ul"
         template = "portal/blocks/featured_pages_block.html"
 
+    def get_context(self, value, parent_context=None):
+        from wagtail.models import Page
+
+        from portal.cards import specific_cards
+
+        context = super().get_context(value, parent_context)
+        ids = [page.pk for page in value["pages"] if page is not None]
+        context["items"] = specific_cards(Page.objects.filter(pk__in=ids), order=ids)
+        return context
+
 
 class CollectionBlock(blocks.StructBlock):
     """A section the portal fills itself (e.g. upcoming festivals), so it never goes stale."""
@@ -118,16 +128,25 @@ class CollectionBlock(blocks.StructBlock):
         template = "portal/blocks/collection_block.html"
 
     def get_context(self, value, parent_context=None):
-        from portal.images import prefetch_presets
-        from portal.registry import registry
+        from portal.images import attach_images
 
         context = super().get_context(value, parent_context)
-        provider = registry.collections.get(value["source"])
-        items = provider[1](value["limit"]) if provider else []
-        # A provider prefetches for its own app's needs; one query completes the cards' renditions.
-        prefetch_presets((item.specific.card_image for item in items), "card")
+        items = collection_items(value["source"], value["limit"])
+        attach_images(items)  # no query when the home page gathered them (HomePage.serve_image_ids)
         context["items"] = items
         return context
+
+
+def collection_items(source: str, limit: int) -> list:
+    """A collection's pages from the app that registered it, once per request: the home page asks
+    before it renders (to fetch every picture on it in one query), the block again as it renders."""
+    from portal.perf import memoised
+    from portal.registry import registry
+
+    provider = registry.collections.get(source)
+    if provider is None:
+        return []
+    return memoised(("collection", source, limit), lambda: list(provider[1](limit)))
 
 
 class MapTeaserBlock(blocks.StructBlock):

@@ -141,6 +141,87 @@ def prefetch_presets(images: Iterable, *names: str, only_prefetched: bool = Fals
                     image._add_to_prefetched_renditions(rendition)
 
 
+def load_images(ids: Iterable) -> dict:
+    """Images by id, each with every rendition it already has, in ONE query: the renditions joined
+    to their images (plus one query for images that have no rendition at all yet, i.e. never shown).
+
+    During a request the images are kept (portal.perf's request memo), so a picture that a page
+    shows twice, or that a StreamField's ImageChooserBlock asks for after the page gathered it, is
+    not fetched again. Every rendition is loaded, not just some specs: Wagtail takes an image's
+    prefetched renditions as all there are, so a partial list would make it render the rest again.
+    """
+    from portal.perf import request_memo
+
+    ids = {i for i in ids if i}
+    memo = request_memo()
+    known = memo.setdefault("images", {}) if memo is not None else {}
+    wanted = ids - known.keys()
+    if wanted:
+        Image = get_image_model()
+        found = {}
+        for rendition in Image.get_rendition_model().objects.filter(image_id__in=wanted).select_related("image").order_by("pk"):
+            image = found.get(rendition.image_id)
+            if image is None:
+                image = found[rendition.image_id] = rendition.image
+                image.prefetched_renditions = []
+            rendition.image = image  # one instance per image, as Django's prefetch does
+            image.prefetched_renditions.append(rendition)
+        if wanted - found.keys():
+            for image in Image.objects.filter(pk__in=wanted - found.keys()):
+                image.prefetched_renditions = []
+                found[image.pk] = image
+        known.update(found)
+    return {i: known[i] for i in ids if i in known}
+
+
+def image_fields(model) -> list:
+    """The model's foreign keys to the image model (hero_image, image, share_image, …)."""
+    image_model = get_image_model()
+    return [f for f in model._meta.concrete_fields if f.many_to_one and f.related_model is image_model]
+
+
+def attach_images(objects: Iterable) -> None:
+    """Fill every image foreign key of these objects (pages of any types, snippets) from one
+    `load_images` query, so `card_image` and `{% responsive_image %}` need no query of their own."""
+    objects = [obj for obj in objects if obj is not None]
+    fields = {type(obj): image_fields(type(obj)) for obj in objects}
+    images = load_images(getattr(obj, f.attname) for obj in objects for f in fields[type(obj)])
+    for obj in objects:
+        for field in fields[type(obj)]:
+            image = images.get(getattr(obj, field.attname))
+            if image is not None:
+                field.set_cached_value(obj, image)
+
+
+def stream_image_ids(stream_value) -> list[int]:
+    """The ids of every image chosen in a StreamField value, read from its raw data (so nothing is
+    converted, and nothing fetched, yet): a page gathers them with its other pictures."""
+    from wagtail.blocks import ListBlock, StreamBlock, StructBlock
+    from wagtail.images.blocks import ImageChooserBlock
+
+    def walk(block, raw):
+        if isinstance(block, ImageChooserBlock):
+            if isinstance(raw, int):
+                yield raw
+        elif isinstance(block, StructBlock):
+            if isinstance(raw, dict):
+                for name, child in block.child_blocks.items():
+                    yield from walk(child, raw.get(name))
+        elif isinstance(block, ListBlock):
+            for item in raw or []:
+                is_wrapped = isinstance(item, dict) and item.get("type") == "item" and "value" in item
+                yield from walk(block.child_block, item["value"] if is_wrapped else item)
+        elif isinstance(block, StreamBlock):
+            for item in raw or []:
+                child = block.child_blocks.get(item.get("type")) if isinstance(item, dict) else None
+                if child is not None:
+                    yield from walk(child, item.get("value"))
+
+    if stream_value is None or not hasattr(stream_value, "raw_data"):
+        return []
+    return list(walk(stream_value.stream_block, list(stream_value.raw_data)))
+
+
 # --- rendering ------------------------------------------------------------------------------
 
 

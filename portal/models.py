@@ -49,9 +49,25 @@ class BasePage(Page):
     # Detail pages (routes, homestays, products) offer a printable QR code of their URL.
     show_qr = False
 
+    # Relations a card of this page reads (portal.cards prefetches them for a list of cards).
+    card_prefetch: tuple[str, ...] = ()
+
     # Image fields the page itself shows (hero, share preview, JSON-LD): portal.perf loads them
     # with the page and all their renditions in one more query.
     serve_images: tuple[str, ...] = ("share_image",)
+
+    def serve_image_ids(self) -> list:
+        """Every picture the page shows itself: its `serve_images` fields and the images chosen in
+        its StreamFields. portal.perf loads them, with their renditions, in one query."""
+        from wagtail.fields import StreamField
+
+        from portal.images import stream_image_ids
+
+        ids = [getattr(self, self._meta.get_field(name).attname) for name in self.serve_images]
+        for field in self._meta.concrete_fields:
+            if isinstance(field, StreamField):
+                ids.extend(stream_image_ids(getattr(self, field.attname)))
+        return ids
 
     @classmethod
     def serve_companions(cls, pk):
@@ -91,6 +107,23 @@ class HomePage(BasePage):
 
     class Meta:
         verbose_name = _("首页 Home page")
+
+    def serve_image_ids(self) -> list:
+        """The page's own pictures and its collections' cards': the collections are computed here,
+        once per request (portal.blocks.collection_items), so every picture on the home page comes
+        in one query."""
+        from portal.blocks import collection_items
+        from portal.images import image_fields
+
+        ids = super().serve_image_ids()
+        limit_block = self.body.stream_block.child_blocks["collection"].child_blocks["limit"]
+        for raw in self.body.raw_data:
+            if raw.get("type") != "collection" or not isinstance(raw.get("value"), dict):
+                continue
+            value = raw["value"]
+            for item in collection_items(value.get("source"), value.get("limit") or limit_block.get_default()):
+                ids.extend(getattr(item, field.attname) for field in image_fields(type(item)))
+        return ids
 
     def get_structured_data(self, request) -> list[dict]:
         """The site itself: a schema.org WebSite with its search, in the page's language."""

@@ -221,6 +221,7 @@ def chrome(request, path: str | None = None) -> Chrome | None:
     for key in root_keys | ({result.page.translation_key} if result.page is not None else set()):
         memo[("translations", key)] = result.translations(key)
     memo["site_root_paths"] = _site_root_paths(rows)
+    memo["pages"] = {row.pk: row for row in rows}  # for page choosers in StreamFields (the menu's sections)
     return result
 
 
@@ -253,6 +254,19 @@ def ancestor_page(page, model=None, request=None):
         return page.get_parent().specific if page.depth > 1 else None
     qs = model.objects.ancestor_of(page) if issubclass(model, Page) else None
     return qs.last() if qs is not None else None
+
+
+def loaded_pages(model) -> list:
+    """Live, public pages of `model` that this request has already fetched (the menu's sections,
+    the breadcrumb, the page's translations), as specific instances, in tree order; [] outside a
+    request. For links to a section (e.g. the news feeds in the home page's head) without a query."""
+    memo = _memo.get()
+    rows = (memo or {}).get("pages", {}).values()
+    return [
+        row.specific_deferred
+        for row in sorted(rows, key=lambda r: r.path)
+        if row.live and not row._portal_private and row.specific_class is not None and issubclass(row.specific_class, model)
+    ]
 
 
 def load_renditions(images, specs=None) -> None:
@@ -313,21 +327,24 @@ def _fast_route(request, path: str):
 
 
 def _specific(base):
-    """The page's specific row (one query) with the pictures it shows and all their renditions
-    (one more, only if it has any): a page class names them in `serve_images`, e.g.
-    ("hero_image",), so the hero, the share image and the JSON-LD image cost no query each.
-    Pages of the same model that it lists (`serve_companions`) come in the same query."""
-    from django.db.models import Case, IntegerField, Prefetch, Value, When
-    from wagtail.images import get_image_model
+    """The page's specific row (one query) and every picture it shows with all their renditions
+    (one more, only if it has any): its `serve_images` fields and the images chosen in its
+    StreamFields (BasePage.serve_image_ids), so the hero, body pictures, the share image and the
+    JSON-LD image cost no query each. Pages of the same model that it lists (`serve_companions`)
+    come in the page's own query."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from portal.images import load_images
 
     cls = base.specific_class
-    images = list(getattr(cls, "serve_images", ()))
+    image_names = list(getattr(cls, "serve_images", ()))
+    own_images = getattr(cls, "serve_renditions", True)  # False: the page's view loads them with its other pictures
     companions = cls.serve_companions(base.pk) if hasattr(cls, "serve_companions") else None
     condition, limit = companions if companions else (Q(pk__in=[]), 0)
-    qs = cls._default_manager.filter(Q(pk=base.pk) | (condition & ~Q(pk=base.pk))).select_related(*getattr(cls, "serve_related", ()), *images)
-    if images and getattr(cls, "serve_renditions", True):
-        renditions = get_image_model().get_rendition_model().objects.all()
-        qs = qs.prefetch_related(*(Prefetch(f"{name}__renditions", queryset=renditions, to_attr="prefetched_renditions") for name in images))
+    qs = cls._default_manager.filter(Q(pk=base.pk) | (condition & ~Q(pk=base.pk)))
+    related = [*getattr(cls, "serve_related", ()), *([] if own_images else image_names)]
+    if related:  # (select_related() with no names would follow every foreign key)
+        qs = qs.select_related(*related)
     if companions:  # the page first, then its companions in tree order
         qs = qs.annotate(_portal_companion=Case(When(pk=base.pk, then=Value(0)), default=Value(1), output_field=IntegerField()))
         qs = qs.order_by("_portal_companion", "path")
@@ -338,7 +355,56 @@ def _specific(base):
     page._portal_private = base._portal_private
     if companions:
         page.served_companions = rows[1:]
+    if own_images and hasattr(page, "serve_image_ids"):
+        images = load_images(page.serve_image_ids())
+        for name in image_names:
+            field = cls._meta.get_field(name)
+            image = images.get(getattr(page, field.attname))
+            if image is not None:
+                field.set_cached_value(page, image)
     return page
+
+
+def _chooser_bulk_to_python(original):
+    """ChooserBlock.bulk_to_python that, during a request, takes pages and images this request
+    has already loaded (the menu's sections from chrome(), the pictures a page gathered) instead
+    of fetching them again; whatever is missing is fetched in one query, as Wagtail does."""
+    import copy
+
+    from wagtail.images.models import AbstractImage
+    from wagtail.models import Page
+
+    def bulk_to_python(self, values):
+        memo = _memo.get()
+        model = self.model_class
+        if memo is None or not isinstance(model, type) or not issubclass(model, (Page, AbstractImage)):
+            return original(self, values)
+        if issubclass(model, AbstractImage):
+            from portal.images import load_images
+
+            objects = load_images(values)
+        else:
+            objects = {}
+            for pk, row in memo.get("pages", {}).items():
+                if pk not in values:
+                    continue
+                if model is Page:
+                    objects[pk] = row
+                elif row.specific_class is not None and issubclass(row.specific_class, model):
+                    objects[pk] = row.specific_deferred
+            missing = [pk for pk in values if pk is not None and pk not in objects]
+            if missing:
+                objects.update(model.objects.in_bulk(missing))
+        result, seen = [], set()
+        for pk in values:
+            obj = objects.get(pk)
+            if obj is not None and pk in seen:
+                obj = copy.copy(obj)  # as Wagtail: a distinct instance per repeat
+            result.append(obj)
+            seen.add(pk)
+        return result
+
+    return bulk_to_python
 
 
 def request_site(request):
@@ -411,6 +477,9 @@ def install():
                     request._wagtail_route_for_request = result
         return original_route_for_request(request, path)
 
+    from wagtail.blocks.field_block import ChooserBlock
+
+    ChooserBlock.bulk_to_python = _chooser_bulk_to_python(ChooserBlock.bulk_to_python)
     LocaleManager.get_for_language = get_for_language
     PageQuerySet.private_q = private_q
     Page.get_view_restrictions = get_view_restrictions

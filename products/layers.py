@@ -112,13 +112,8 @@ def station_features() -> list[dict]:
 
 def featured_products(limit: int = 3, request=None) -> list:
     """The home page's 河湟田源 section: live, public, featured products, in the editors' tree order."""
-    from products.models import CARD_SPEC, ProductPage
+    from products.models import ProductPage
 
-    pages = (
-        in_active_language(ProductPage.objects.live().public())
-        .filter(featured=True)
-        .select_related("image")
-        .prefetch_related("origins", renditions_prefetch("image", CARD_SPEC))
-        .order_by("path")
-    )
+    # the block attaches the pictures (portal.images); the origins give the cards' counties
+    pages = in_active_language(ProductPage.objects.live().public()).filter(featured=True).prefetch_related("origins").order_by("path")
     return list(pages[:limit])

@@ -344,6 +344,7 @@ class ProductPage(BasePage):
     serve_related = ("producer__logo",)
     serve_renditions = False  # product_context loads every picture's renditions in one query
     other_products_shown = 6  # "<producer>'s other products" on the page
+    card_prefetch = ("origins",)  # card_meta lists the counties of its origins
 
     @classmethod
     def serve_companions(cls, pk):

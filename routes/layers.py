@@ -82,11 +82,5 @@ def stop_features() -> list[dict]:
 
 
 def featured_routes(limit: int = 3, request=None) -> list:
-    from routes.models import CARD_RENDITION, _renditions
-
-    return list(
-        _live_routes()
-        .select_related("hero_image", "locale")
-        .prefetch_related(Prefetch("hero_image__renditions", queryset=_renditions(CARD_RENDITION, "fill-480x320|format-webp")))
-        .order_by("path")[:limit]
-    )
+    """The home page's routes section; its block attaches the cards' pictures (portal.images)."""
+    return list(_live_routes().select_related("locale").order_by("path")[:limit])

@@ -35,10 +35,12 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 
 from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory
+from homestays.models import HomestayPage
 from news.factories import EventPageFactory, NewsIndexPageFactory, NewsPageFactory
 from news.models import NewsPageRelatedPage
 from portal.factories import MapPageFactory, StandardPageFactory, make_site
 from products.factories import ProducerFactory, ProductIndexPageFactory, ProductPageFactory
+from products.models import ProductPage
 from routes.factories import RouteIndexPageFactory, RoutePageFactory, RouteStopFactory
 
 QUERY_BUDGET = 10
@@ -47,10 +49,10 @@ MAP_MAX_BYTES = 200 * 1024
 
 # Cold render of each page type (the same on SQLite and PostgreSQL).
 QUERIES = {
-    "home": 4,
+    "home": 10,
     "standard": 3,
     "map": 4,
-    "search": 8,
+    "search": 7,
     "routes": 5,
     "route": 7,
     "homestays": 6,
@@ -86,29 +88,62 @@ def build_portal(n: int) -> None:
     """A site with every page type; n listed pages under each index (with photos, so renditions count)."""
     Image = get_image_model()
     photo = Image.objects.create(title="民宿", file=get_test_image_file())
+
+    def own_photo(title):  # the pages a test opens each have their own picture, as on a real site
+        return Image.objects.create(title=title, file=get_test_image_file())
+
     home = make_site()
     StandardPageFactory(parent=home, title="关于我们", slug="about")
-    MapPageFactory(parent=home)
+    MapPageFactory(parent=home, show_in_menus=True)
     routes = RouteIndexPageFactory(parent=home, show_in_menus=True)
     homestays = HomestayIndexPageFactory(parent=home, show_in_menus=True)
     products = ProductIndexPageFactory(parent=home, show_in_menus=True)
     news = NewsIndexPageFactory(parent=home, show_in_menus=True)
-    route = RoutePageFactory(parent=routes, slug="route-a", hero_image=photo)
+    route = RoutePageFactory(parent=routes, slug="route-a", hero_image=own_photo("线路"))
     for i in range(3):
         RouteStopFactory(page=route, sort_order=i)
     for _ in range(min(n, 20)):  # routes are few on any real site; 20 still shows an N+1
         RoutePageFactory(parent=routes)
     producer = ProducerFactory()
-    HomestayPageFactory(parent=homestays, slug="homestay-a", image=photo, featured=True)
-    ProductPageFactory(parent=products, slug="product-a", image=photo, producer=producer, featured=True)
-    news_item = NewsPageFactory(parent=news, slug="news-a", image=photo)
-    event = EventPageFactory(parent=news, slug="event-a", image=photo)
-    for item in (news_item, event):  # the route page lists the news and events linked to it
-        NewsPageRelatedPage.objects.create(news_page=item, page=route, sort_order=0)
-    for _ in range(n - 1):
-        HomestayPageFactory(parent=homestays, image=photo)
-        ProductPageFactory(parent=products, image=photo, producer=producer)
+    HomestayPageFactory(parent=homestays, slug="homestay-a", image=own_photo("民宿"), featured=True)
+    ProductPageFactory(parent=products, slug="product-a", image=own_photo("产品"), producer=producer, featured=True)
+    news_item = NewsPageFactory(parent=news, slug="news-a", image=own_photo("资讯"))
+    event = EventPageFactory(parent=news, slug="event-a", image=own_photo("活动"))
+    homestay, product = HomestayPage.objects.get(slug="homestay-a"), ProductPage.objects.get(slug="product-a")
+    for item in (news_item, event):  # the route page lists the news and events linked to it; they list it back
+        for order, page in enumerate((route, homestay, product)):
+            NewsPageRelatedPage.objects.create(news_page=item, page=page, sort_order=order)
+    for i in range(n - 1):
+        HomestayPageFactory(parent=homestays, image=photo, featured=i < 5)
+        ProductPageFactory(parent=products, image=photo, producer=producer, featured=i < 5)
         NewsPageFactory(parent=news, image=photo)
+        if i < 5:
+            EventPageFactory(parent=news, image=photo)
+    fill_home(home, own_photo("河湟谷地"))
+
+
+def fill_home(home, photo) -> None:
+    """The home page as load_demo composes it: a hero, the five collections and a map teaser."""
+    from wagtail.models import Page
+
+    home = type(home).objects.get(pk=home.pk)  # children were added since: a stale copy would save numchild=0
+    sections = {page.slug: page for page in Page.objects.child_of(home)}
+    home.body = [
+        ("hero", {"title": "走进河湟乡村", "image": photo, "image_alt": "河湟谷地", "link_page": sections["routes"], "link_text": "线路"}),
+        *(
+            ("collection", {"heading": source, "source": source, "limit": 3, "more_page": sections[section]})
+            for source, section in [
+                ("routes", "routes"),
+                ("upcoming_events", "news"),
+                ("featured_homestays", "homestays"),
+                ("featured_products", "products"),
+                ("latest_news", "news"),
+            ]
+        ),
+        ("map_teaser", {"heading": "一张地图看乡村", "text": "", "map_page": sections["map"], "layers": ["routes"]}),
+    ]
+    home.share_image = photo
+    home.save_revision().publish()
 
 
 def cold_queries(client, url: str) -> tuple[int, list[str]]:
@@ -283,3 +318,50 @@ class FastPathSameHtmlTests(TestCase):
                 self.assertEqual(fast[1], slow[1])
                 if fast[0] == 200 and url in URLS.values():
                     self.assertLess(self.queries[True], self.queries[False], "the fast path did not run")
+
+
+# --- hand-picked cards: a constant number of queries however many ---------------------------------
+
+
+class HandPickedCardsTests(TestCase):
+    """Editors pick pages of any type as cards (the home page's featured block, a news item's
+    related routes, homestays and products): specific rows, pictures and a product card's counties
+    cost the same with 3 pages as with 9 (portal.cards)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        build_portal(10)
+        Image = get_image_model()
+        cls.picks = []
+        for model, factory in ((RoutePageFactory, "routes"), (HomestayPageFactory, "homestays"), (ProductPageFactory, "products")):
+            from wagtail.models import Page
+
+            parent = Page.objects.get(slug=factory)
+            for i in range(3):
+                image = Image.objects.create(title=f"{factory}-{i}", file=get_test_image_file())
+                field = "hero_image" if model is RoutePageFactory else "image"
+                cls.picks.append(model(parent=parent, **{field: image}))
+
+    def set_picks(self, pages):
+        from portal.models import HomePage
+
+        home = HomePage.objects.get()
+        body = [(block.block_type, block.value) for block in home.body if block.block_type != "featured"]
+        home.body = [*body, ("featured", {"heading": "编辑推荐", "pages": pages, "more_page": None})]
+        home.save_revision().publish()
+        news_item = NewsPageFactory._meta.model.objects.get(slug="news-a")
+        NewsPageRelatedPage.objects.filter(news_page=news_item).delete()
+        for order, page in enumerate(pages):
+            NewsPageRelatedPage.objects.create(news_page=news_item, page=page, sort_order=order)
+
+    def test_cards_cost_the_same_with_3_or_9_pages(self):
+        for url in ("/", "/news/news-a/"):
+            with self.subTest(url=url):
+                counts = {}
+                for picks in (self.picks[::3], self.picks):  # one of each type, then three of each
+                    self.set_picks(picks)
+                    counts[len(picks)], sql = cold_queries(self.client, url)
+                    response = self.client.get(url)
+                    for page in picks:
+                        self.assertContains(response, page.title)
+                self.assertEqual(counts[3], counts[9], "\n".join(sql))

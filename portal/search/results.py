@@ -24,13 +24,11 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail.fields import RichTextField, StreamField
-from wagtail.images import get_image_model
 from wagtail.search.index import RelatedFields, SearchField
 
-from portal.images import rendition_specs
+from portal.images import attach_images
 from portal.search.text import is_han, normalise, word_parts
 
-THUMBNAIL_PRESET = "search"  # portal.images; portal/search.html renders it
 SNIPPET_CHARS = 90
 
 
@@ -206,33 +204,21 @@ def page_texts(page) -> list[str]:
 # --- display data with a fixed number of queries ------------------------------------------------
 
 
-def prepare_for_display(pages) -> dict[int, object]:
+def prepare_for_display(pages) -> None:
     """Prefetch what `page_texts` and the thumbnails read, for specific pages of any types.
 
-    One query per related-object relation per page type, and two for every image of every page
-    (the images, then their thumbnail renditions), however many results there are. Image foreign
-    keys are filled in directly so `card_image` (whatever field it reads) finds them cached.
-    Returns {image id: image}.
+    One query per related-object relation per page type, and one for every image of every page
+    with its renditions (portal.images.attach_images), however many results there are. Image
+    foreign keys are filled in directly so `card_image` (whatever field it reads) finds them cached.
     """
     by_model = defaultdict(list)
     for page in pages:
         by_model[type(page)].append(page)
-    image_model = get_image_model()
-    image_fields = {}
     for model, group in by_model.items():
         related = [f.field_name for f in model.get_search_fields() if isinstance(f, RelatedFields)]
         if related:
             prefetch_related_objects(group, *related)
-        image_fields[model] = [f for f in model._meta.concrete_fields if f.many_to_one and f.related_model is image_model]
-    ids = {getattr(page, f.attname) for model, group in by_model.items() for page in group for f in image_fields[model]} - {None}
-    images = {image.pk: image for image in image_model.objects.filter(pk__in=ids).prefetch_renditions(*rendition_specs(THUMBNAIL_PRESET))} if ids else {}
-    for model, group in by_model.items():
-        for page in group:
-            for field in image_fields[model]:
-                image = images.get(getattr(page, field.attname))
-                if image is not None:
-                    field.set_cached_value(page, image)
-    return images
+    attach_images(pages)
 
 
 def thumbnail(page):

@@ -52,6 +52,7 @@ EXCLUDE = [
     "wagtailcore.ReferenceIndex",
     "wagtailcore.UploadedFile",
     "wagtailadmin.EditingSession",
+    "portal.LayerFeature",  # the map layers' stored form: rebuilt from the pages on first read, like the search index
 ]
 COUNTED = ["wagtailcore.Page", "wagtailimages.Image", "wagtaildocs.Document", "auth.User"]
 
