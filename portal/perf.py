@@ -155,7 +155,7 @@ class Chrome:
 
 
 def _chrome_query(site, language: str, components: list[str] | None):
-    from django.db.models import Exists, Subquery, Value
+    from django.db.models import CharField, Exists, Subquery, TextField, Value
     from django.db.models.functions import Coalesce, Concat
     from wagtail.models import Page, PageViewRestriction
 
@@ -165,8 +165,9 @@ def _chrome_query(site, language: str, components: list[str] | None):
     if language == root.locale.language_code:
         root_url, root_path = Value(root.url_path), Value(root.path)
     else:
-        root_url = Coalesce(Subquery(localized.values("url_path")[:1]), Value(root.url_path))
-        root_path = Coalesce(Subquery(localized.values("path")[:1]), Value(root.path))
+        # output_field: url_path is a TextField and path a CharField; PostgreSQL wants one type
+        root_url = Coalesce(Subquery(localized.values("url_path")[:1]), Value(root.url_path), output_field=TextField())
+        root_path = Coalesce(Subquery(localized.values("path")[:1]), Value(root.path), output_field=CharField())
     in_localized_tree = Q(path__startswith=root_path)
     condition = Q(translation_key__in=root_keys)
     condition |= in_localized_tree & Q(depth=root.depth + 1, show_in_menus=True, live=True)
@@ -174,9 +175,9 @@ def _chrome_query(site, language: str, components: list[str] | None):
         prefixes = ["".join(f"{c}/" for c in components[:k]) for k in range(len(components) + 1)]
         on_the_way = Q()
         for prefix in prefixes:  # the page and its ancestors below the (localized) home page
-            on_the_way |= Q(url_path=Concat(root_url, Value(prefix)))
+            on_the_way |= Q(url_path=Concat(root_url, Value(prefix), output_field=TextField()))
         condition |= in_localized_tree & on_the_way
-        target = Page.objects.filter(path__startswith=root_path, url_path=Concat(root_url, Value(prefixes[-1])))
+        target = Page.objects.filter(path__startswith=root_path, url_path=Concat(root_url, Value(prefixes[-1]), output_field=TextField()))
         condition |= Q(translation_key=Subquery(target.values("translation_key")[:1]))
     return list(
         Page.objects.filter(condition)

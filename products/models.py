@@ -32,9 +32,7 @@ from portal.places import County
 from products.fields import MonthsField, months_label
 from products.panels import LinkedProductsPanel
 
-# Pages render pictures by portal.images preset; these are for map layers, the home page's
-# featured products (products.layers) and the API.
-CARD_SPEC = "fill-480x320|format-webp"
+# Pages render pictures by portal.images preset; these are for map layers and the API.
 THUMB_SPEC = "fill-160x120|format-webp"
 HERO_SPEC = "fill-960x640|format-webp"
 GALLERY_SPEC = "fill-400x300|format-webp"

@@ -52,9 +52,8 @@ STOP_KINDS = [
 THEME_LABELS = {"agriculture": _("休闲农业"), "folk": _("民俗文化"), "history": _("历史文化"), "nature": _("自然生态")}
 KIND_LABELS = {"village": _("村庄"), "scenic": _("景区"), "heritage": _("寺院/文物"), "farm": _("农园"), "museum": _("博物馆"), "service": _("服务点")}
 
-# Pages render pictures by portal.images preset and prefetch rendition_specs(preset). These two are
-# what routes.layers prefetches: map thumbnails, and the WebP the home page's route cards fall back to.
-CARD_RENDITION = "fill-480x320|format-webp"
+# Pages render pictures by portal.images preset and prefetch rendition_specs(preset); this one is
+# the map thumbnail routes.layers prefetches.
 THUMB_RENDITION = "fill-160x120|format-webp"
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #c2410c."))

@@ -23,7 +23,7 @@ from homestays.models import HomestayGalleryImage, HomestayPage
 from news.factories import NewsIndexPageFactory, NewsPageFactory
 from news.models import NewsPage
 from portal.factories import make_site
-from portal.images import AVIF, FORMATS, PRESETS, picture, prefetch_presets, rendition_specs
+from portal.images import AVIF, FORMATS, PRESETS, load_images, picture, prefetch_presets, rendition_specs, stream_image_ids
 from products.factories import ProducerFactory, ProductIndexPageFactory, ProductPageFactory
 from products.models import ProductGalleryImage, ProductPage
 from routes.factories import RouteIndexPageFactory, RoutePageFactory, RouteStopFactory
@@ -213,6 +213,45 @@ class PrefetchTests(TestCase):
         picture(image, "card")  # makes them
         with self.assertNumQueries(0):
             picture(image, "card")
+
+    def test_load_images_brings_images_and_renditions_in_one_query(self):
+        ids = [p.pk for p in self.photos]
+        with self.assertNumQueries(1):
+            images = load_images([*ids, None, ids[0]])
+        self.assertEqual(set(images), set(ids))
+        with self.assertNumQueries(0):
+            html = "".join(picture(images[pk], "card") for pk in ids)
+        self.assertEqual(html.count("<picture>"), 4)
+
+    def test_load_images_fetches_a_never_shown_image_too(self):
+        fresh = photo("未展示", size=(1200, 900))
+        with self.assertNumQueries(2):  # the renditions (none for it), then the image itself
+            images = load_images([self.photos[0].pk, fresh.pk])
+        self.assertEqual(images[fresh.pk].title, "未展示")
+        self.assertIn("<picture>", picture(images[fresh.pk], "card"))  # made on first render
+
+    def test_during_a_request_images_are_loaded_once(self):
+        from portal import perf
+
+        token = perf._memo.set({})
+        try:
+            load_images([self.photos[0].pk])
+            with self.assertNumQueries(0):
+                self.assertEqual(load_images([self.photos[0].pk])[self.photos[0].pk].pk, self.photos[0].pk)
+        finally:
+            perf._memo.reset(token)
+
+    def test_stream_image_ids_reads_every_image_block(self):
+        page = NewsPageFactory.build(body=[])
+        page.body = [
+            ("image", {"image": self.photos[0], "alt": "a"}),
+            ("gallery", {"title": "", "images": [{"image": self.photos[1], "alt": "b"}, {"image": self.photos[2], "alt": "c"}]}),
+            ("paragraph", "<p>文字</p>"),
+        ]
+        raw = type(page).body.field.get_prep_value(page.body)
+        page.body = type(page).body.field.to_python(raw)  # raw data again, as a page loaded from the database
+        with self.assertNumQueries(0):
+            self.assertEqual(stream_image_ids(page.body), [p.pk for p in self.photos[:3]])
 
 
 def build_site(n: int = 4):
