@@ -65,7 +65,9 @@ def cache_key(name: str, language: str | None = None) -> str:
 
 
 def _dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    # Keys sorted: a layer read back from its stored rows must give the same body (and ETag) as when
+    # it was built, and PostgreSQL's jsonb does not keep key order.
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def _payload(features: list[dict], built) -> dict:
