@@ -3,12 +3,15 @@
 
 Prints: page | req/s | p50 | p99 | SQL queries (cold) | bytes (HTML+CSS+JS, compressed, first load),
 then Lighthouse's mobile performance score for the home page, a route and the map page, and which
-targets (README "Performance") each row misses. Bounded: each URL gets BENCH_SECONDS of load from wrk
-(BENCH_CONNECTIONS connections, 2 threads) on 127.0.0.1 only; nothing leaves the machine.
+targets (README "Performance") each row misses. Bounded: each URL gets BENCH_ROUNDS rounds of
+BENCH_SECONDS of load from wrk (BENCH_CONNECTIONS connections, 2 threads) on 127.0.0.1 only; nothing
+leaves the machine. A row shows the median round by p99: on a shared 2-core machine one stall of the
+host (100 ms or more, seen in about one round in twenty) lifts a single round's p99 over any target,
+so the worst round of each URL is printed below the table as well, not hidden.
 
 Environment: BENCH_PG (server URL, default postgres://postgres@127.0.0.1:5432), BENCH_DB (database,
 dropped and re-created: default portal_bench), BENCH_REDIS (default redis://127.0.0.1:6379/5, flushed),
-BENCH_PORT, BENCH_SECONDS (5), BENCH_CONNECTIONS (16), BENCH_LIGHTHOUSE=0 to skip Lighthouse, BENCH_LIGHTHOUSE_RUNS (3, median),
+BENCH_PORT, BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16), BENCH_LIGHTHOUSE=0 to skip Lighthouse, BENCH_LIGHTHOUSE_RUNS (3, median),
 BENCH_SKIP_LOAD=1 to reuse the database of the previous run. The table is also written to
 artifacts/bench.md.
 """
@@ -34,6 +37,7 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 PORT = int(os.environ.get("BENCH_PORT", "8090"))
 BASE = f"http://127.0.0.1:{PORT}"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+ROUNDS = max(1, int(os.environ.get("BENCH_ROUNDS", "3")))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 DB_NAME = os.environ.get("BENCH_DB", "portal_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -227,8 +231,12 @@ def main():
     # gunicorn.conf.py: gthread workers, cores × 2 + 1, keep-alive.
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi:application"], cwd=ROOT, env=ENV, start_new_session=True)
     misses = []
+    worst = []  # each URL's worst round (p99)
     try:
         wait_up()
+        # /healthz answers as soon as one worker is up; the others may still be importing Django.
+        # A few seconds of load let every worker boot before the first row is measured ("warm").
+        subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d3s", BASE + "/healthz"], capture_output=True, timeout=30)
         load_before = load()
         lines = [
             "| page | req/s | p50 | p99 | SQL queries (cold) | bytes (compressed, first load) |",
@@ -239,7 +247,10 @@ def main():
             # copy and has made its Redis connection (the first requests of a worker are slower).
             fetch(BASE + row["url"])
             subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d1s", "-H", "Accept-Encoding: br, gzip", BASE + row["url"]], capture_output=True, timeout=30)
-            rps, p50, p99, bad = wrk(row["url"])
+            rounds = sorted((wrk(row["url"]) for _ in range(ROUNDS)), key=lambda r: r[2])
+            rps, p50, p99, bad = rounds[len(rounds) // 2]
+            bad = max(r[3] for r in rounds)
+            worst.append(f"{row['label']} {rounds[-1][2]:.1f} ms")
             is_layer = row["label"].startswith("geo:")
             weight = len(fetch(BASE + row["url"])[0]) if is_layer else page_weight(row["url"])
             note = f" ({bad} non-2xx)" if bad else ""
@@ -271,10 +282,12 @@ def main():
                     misses.append(f"Lighthouse {label}: {score} < {MIN_LIGHTHOUSE}")
         when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
         about = (
-            f"{when}; {machine()}; wrk -t2 -c{CONNECTIONS} -d{SECONDS}s over loopback on the same machine; "
+            f"{when}; {machine()}; wrk -t2 -c{CONNECTIONS} -d{SECONDS}s over loopback on the same machine, median of {ROUNDS} rounds; "
             f"gunicorn gthread (gunicorn.conf.py), PostgreSQL, Redis; load average {load_before} before, {load_after} after"
         )
         table = "\n".join(lines)
+        if ROUNDS > 1:
+            table += f"\n\np99 of the worst of {ROUNDS} rounds: " + "; ".join(worst)
         if scores:
             table += "\n\n| Lighthouse (mobile, performance) | score |\n|---|---:|\n" + "\n".join(scores)
         verdict = "All targets met." if not misses else "Targets missed:\n" + "\n".join(f"- {m}" for m in misses)
