@@ -414,25 +414,23 @@ class NewsPage(RoutablePageMixin, BasePage):
 
     def serve_image_ids(self) -> list:
         """The page's pictures and its related pages' cards' (portal.perf loads them in one query)."""
-        from portal.images import image_fields
-        from portal.perf import memoised
+        from portal.images import image_ids
 
-        ids = super().serve_image_ids()
-        for page in memoised(("news_related_pages", self.pk), self._related_pages):
-            ids.extend(getattr(page, field.attname) for field in image_fields(type(page)))
-        return ids
+        return super().serve_image_ids() + image_ids(self.related_pages(images=False))
 
-    def related_pages(self):
-        """Hand-picked related pages that are live and public, in the editor's order, with their
-        pictures; computed once per request (serve_image_ids gathers the pictures first)."""
+    def related_pages(self, images: bool = True) -> list:
+        """Hand-picked related pages that are live and public, in the editor's order, computed once
+        per request; `images=False` leaves their pictures out (serve_image_ids gathers them with
+        the page's own, so attaching them afterwards costs no query)."""
         from portal.images import attach_images
         from portal.perf import memoised
 
         pages = memoised(("news_related_pages", self.pk), self._related_pages)
-        attach_images(pages)  # no query once portal.perf has loaded the page's pictures
+        if images:
+            attach_images(pages)
         return pages
 
-    def _related_pages(self):
+    def _related_pages(self) -> list:
         from django.db.models import OuterRef, Subquery
         from wagtail.models import Page
 

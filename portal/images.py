@@ -180,14 +180,18 @@ def image_fields(model) -> list:
     return [f for f in model._meta.concrete_fields if f.many_to_one and f.related_model is image_model]
 
 
+def image_ids(objects: Iterable) -> list:
+    """The ids in every image foreign key of these objects (pages of any types, snippets, inline rows)."""
+    return [getattr(obj, field.attname) for obj in objects if obj is not None for field in image_fields(type(obj))]
+
+
 def attach_images(objects: Iterable) -> None:
     """Fill every image foreign key of these objects (pages of any types, snippets) from one
     `load_images` query, so `card_image` and `{% responsive_image %}` need no query of their own."""
     objects = [obj for obj in objects if obj is not None]
-    fields = {type(obj): image_fields(type(obj)) for obj in objects}
-    images = load_images(getattr(obj, f.attname) for obj in objects for f in fields[type(obj)])
+    images = load_images(image_ids(objects))
     for obj in objects:
-        for field in fields[type(obj)]:
+        for field in image_fields(type(obj)):
             image = images.get(getattr(obj, field.attname))
             if image is not None:
                 field.set_cached_value(obj, image)

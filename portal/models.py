@@ -113,7 +113,7 @@ class HomePage(BasePage):
         once per request (portal.blocks.collection_items), so every picture on the home page comes
         in one query."""
         from portal.blocks import collection_items
-        from portal.images import image_fields
+        from portal.images import image_ids
 
         ids = super().serve_image_ids()
         limit_block = self.body.stream_block.child_blocks["collection"].child_blocks["limit"]
@@ -121,8 +121,7 @@ class HomePage(BasePage):
             if raw.get("type") != "collection" or not isinstance(raw.get("value"), dict):
                 continue
             value = raw["value"]
-            for item in collection_items(value.get("source"), value.get("limit") or limit_block.get_default()):
-                ids.extend(getattr(item, field.attname) for field in image_fields(type(item)))
+            ids.extend(image_ids(collection_items(value.get("source"), value.get("limit") or limit_block.get_default())))
         return ids
 
     def get_structured_data(self, request) -> list[dict]:
