@@ -20,15 +20,12 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
-from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from homestays.forms import HomestayFilterForm, InquiryForm
 from homestays.layers import homestay_feature, rendition_url
 from homestays.models import (
     NEARBY_ROUTES_KM,
-    OG_SPEC,
-    SHARE_SPEC,
     THUMB_SPEC,
     Amenity,
     HomestayIndexPage,
@@ -37,7 +34,7 @@ from homestays.models import (
 from homestays.notifications import send_inquiry_notice
 from portal.geo import distance_to_geometry_km, feature
 from portal.i18n import children_in_language
-from portal.images import rendition_specs
+from portal.images import load_images
 from portal.layers import layer_payload, nearby
 from portal.middleware import client_ip
 from portal.registry import registry
@@ -147,21 +144,13 @@ def index_context(index: HomestayIndexPage, request) -> dict:
     }
 
 
-def _images_by_id(ids, *specs) -> dict:
-    """Every picture a listing shows, with its renditions, in two queries."""
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {img.pk: img for img in get_image_model().objects.filter(pk__in=ids).prefetch_renditions(*specs)}
-
-
 def homestay_context(page: HomestayPage, request, form: InquiryForm | None = None) -> dict:
     rooms = list(page.rooms.all())
     gallery = list(page.gallery_images.all())
     image_ids = [page.image_id, *(g.image_id for g in gallery)]
     for room in rooms:
         image_ids.extend(room.photo_ids)
-    images = _images_by_id(image_ids, *rendition_specs("homestay_hero", "gallery", "room"), OG_SPEC, SHARE_SPEC)
+    images = load_images(image_ids)  # every picture with its renditions, one query (the main photo: none more)
     if page.image_id in images:
         page.image = images[page.image_id]  # so the share image and JSON-LD in <head> reuse it
     for room in rooms:

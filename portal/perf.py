@@ -270,24 +270,6 @@ def loaded_pages(model) -> list:
     ]
 
 
-def load_renditions(images, specs=None) -> None:
-    """Renditions for many images in one query (all of their renditions, or those of `specs`),
-    so a page that gathers every picture it shows (hero, gallery, logo, related cards) asks once.
-    Images that appear twice, or None, are fine."""
-    from django.db.models import Prefetch, prefetch_related_objects
-    from wagtail.images import get_image_model
-
-    images = [image for image in images if image is not None]
-    if not images:
-        return
-    renditions = get_image_model().get_rendition_model().objects.all()
-    if specs:
-        renditions = renditions.filter(filter_spec__in=list(specs))
-    for image in images:
-        image.__dict__.pop("prefetched_renditions", None)
-    prefetch_related_objects(images, Prefetch("renditions", queryset=renditions, to_attr="prefetched_renditions"))
-
-
 def localized_root(request):
     """site.root_page.localized for the request, from the chrome query (no query of its own)."""
     from wagtail.models import Site
@@ -339,13 +321,12 @@ def _specific(base):
 
     cls = base.specific_class
     image_names = list(getattr(cls, "serve_images", ()))
-    own_images = getattr(cls, "serve_renditions", True)  # False: the page's view loads them with its other pictures
+    own_images = getattr(cls, "serve_renditions", True)  # False: the page's view attaches them with its other pictures
     companions = cls.serve_companions(base.pk) if hasattr(cls, "serve_companions") else None
     condition, limit = companions if companions else (Q(pk__in=[]), 0)
     qs = cls._default_manager.filter(Q(pk=base.pk) | (condition & ~Q(pk=base.pk)))
-    related = [*getattr(cls, "serve_related", ()), *([] if own_images else image_names)]
-    if related:  # (select_related() with no names would follow every foreign key)
-        qs = qs.select_related(*related)
+    if getattr(cls, "serve_related", ()):  # (select_related() with no names would follow every foreign key)
+        qs = qs.select_related(*cls.serve_related)
     if companions:  # the page first, then its companions in tree order
         qs = qs.annotate(_portal_companion=Case(When(pk=base.pk, then=Value(0)), default=Value(1), output_field=IntegerField()))
         qs = qs.order_by("_portal_companion", "path")

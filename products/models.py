@@ -339,8 +339,8 @@ class ProductIndexPage(RoutablePageMixin, BasePage):
 
 class ProductPage(BasePage):
     serve_images = ("image", "share_image")  # loaded with the page (portal.perf)
-    serve_related = ("producer__logo",)
-    serve_renditions = False  # product_context loads every picture's renditions in one query
+    serve_related = ("producer",)
+    serve_renditions = False  # product_context attaches every picture on the page in one query
     other_products_shown = 6  # "<producer>'s other products" on the page
     card_prefetch = ("origins",)  # card_meta lists the counties of its origins
 

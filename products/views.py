@@ -11,15 +11,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.i18n import children_in_language
-from portal.images import rendition_specs
+from portal.images import attach_images, rendition_specs
 from portal.layers import nearby
-from portal.perf import ancestor_page, load_renditions
+from portal.perf import ancestor_page
 from products.forms import ProductFilterForm, StationFilterForm
 from products.layers import is_public, origin_feature, rendition_url, renditions_prefetch, restricted_paths, station_feature
 from products.models import (
     NEARBY_KM,
-    OG_SPEC,
-    SHARE_SPEC,
     THUMB_SPEC,
     Producer,
     ProductCertification,
@@ -122,18 +120,13 @@ def product_context(page, request) -> dict:
     origins = list(page.origins.all())
     certifications = list(page.certifications.all())
     shop_links = list(page.shop_links.all())
-    gallery = list(page.gallery_images.select_related("image"))
+    gallery = list(page.gallery_images.all())
     stations = [link.station for link in page.station_links.select_related("station") if link.station_id]
     producer = page.producer if page.producer_id else None  # loaded with the page (serve_related)
 
     others = page.other_products()
 
-    # Every picture on the page, with its renditions, in one query.
-    load_renditions(
-        [page.image, page.share_image, producer.logo if producer else None, *(g.image for g in gallery), *(p.image for p in others)],
-        [*rendition_specs("product_hero", "gallery", "logo", "thumb"), OG_SPEC, SHARE_SPEC],
-    )
-    images = {img.pk: img for img in (page.image, producer.logo if producer else None) if img is not None}
+    attach_images([page, producer, *gallery, *others])  # every picture on the page, with its renditions, in one query
     for item in gallery:
         item.picture = item.image
     for other in others:
@@ -155,9 +148,9 @@ def product_context(page, request) -> dict:
         "certifications": certifications,
         "shop_links": shop_links,
         "gallery": [g for g in gallery if g.picture is not None],
-        "hero": images.get(page.image_id),
+        "hero": page.image,
         "producer": producer,
-        "producer_logo": images.get(producer.logo_id) if producer else None,
+        "producer_logo": producer.logo if producer else None,
         "index_url": index.get_url(request) if index else "",
         "producer_products_url": (index.get_url(request) + f"?producer={producer.pk}") if producer and index else "",
         "other_products": others,

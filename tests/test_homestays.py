@@ -232,7 +232,9 @@ class HomestayPageTests(RoutesLayerMixin, HomestayFixture, WagtailPageTestCase):
             ],
             gallery_images=[HomestayGalleryImage(image=p, caption=p.title) for p in photos],
         )
-        small = HomestayPageFactory(parent=self.index, slug="small", image=photos[1], rooms=[room()])
+        small = HomestayPageFactory(  # one room, one gallery photo
+            parent=self.index, slug="small", image=photos[1], rooms=[room()], gallery_images=[HomestayGalleryImage(image=photos[2])]
+        )
 
         def count(url):
             self.client.get(url)  # renditions and layers built once

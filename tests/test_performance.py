@@ -35,7 +35,7 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 
 from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory
-from homestays.models import HomestayPage
+from homestays.models import HomestayGalleryImage, HomestayPage, HomestayRoom
 from news.factories import EventPageFactory, NewsIndexPageFactory, NewsPageFactory
 from news.models import NewsPageRelatedPage
 from portal.factories import MapPageFactory, StandardPageFactory, make_site
@@ -56,7 +56,7 @@ QUERIES = {
     "routes": 5,
     "route": 7,
     "homestays": 6,
-    "homestay": 9,
+    "homestay": 8,
     "products": 8,
     "product": 10,
     "news": 9,
@@ -105,7 +105,14 @@ def build_portal(n: int) -> None:
     for _ in range(min(n, 20)):  # routes are few on any real site; 20 still shows an N+1
         RoutePageFactory(parent=routes)
     producer = ProducerFactory()
-    HomestayPageFactory(parent=homestays, slug="homestay-a", image=own_photo("民宿"), featured=True)
+    HomestayPageFactory(  # a listing as owners fill it in: a main photo, a gallery, rooms with photos
+        parent=homestays,
+        slug="homestay-a",
+        image=own_photo("民宿"),
+        featured=True,
+        rooms=[HomestayRoom(room_type="标准间", price_per_night=200, capacity=2, photos=[("photo", own_photo("客房"))])],
+        gallery_images=[HomestayGalleryImage(image=own_photo("庭院"), caption="庭院")],
+    )
     ProductPageFactory(parent=products, slug="product-a", image=own_photo("产品"), producer=producer, featured=True)
     news_item = NewsPageFactory(parent=news, slug="news-a", image=own_photo("资讯"))
     event = EventPageFactory(parent=news, slug="event-a", image=own_photo("活动"))
