@@ -11,7 +11,9 @@ lives as long as the request, filled by a handful of combined queries:
 2. `chrome(request, path)`: ONE query for the page at the URL, its ancestors, the menu (the
    localized home page's children), the page's translations and every translation of the site
    roots (which also gives the site root paths and the locales), each row marked private or not;
-3. the page's specific row (Wagtail's own `.specific`).
+3. the page's specific row (and pages of its model that it lists, `serve_companions`);
+4. every picture the page shows, with all its renditions (portal.images.load_images), which a
+   StreamField's image chooser then finds in the memo, as its page choosers find the chrome rows.
 
 Privacy needs no query at all: `PageQuerySet.private_q()` becomes a correlated NOT EXISTS on
 wagtailcore_pageviewrestriction, so `.public()` costs nothing extra anywhere, and the page that
