@@ -6,7 +6,7 @@ PORT ?= 8000
 export PORT
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run serve test lint format install install-test browser-deps bench demo clean
+.PHONY: run serve varnish test lint format install install-test browser-deps bench demo clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -36,11 +36,14 @@ run: demo
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-serve: install
+# The one-machine production stack: Varnish on $(PORT) in front of gunicorn on BACKEND_PORT ($(PORT)+1).
+serve: install varnish
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(BIN)/python manage.py collectstatic --noinput -v 0
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(BIN)/python manage.py migrate --noinput
-	# gunicorn.conf.py: gthread, cores × 2 + 1 workers (WEB_CONCURRENCY), keep-alive.
-	DJANGO_SETTINGS_MODULE=portal.settings.production $(BIN)/gunicorn portal.wsgi:application --access-logfile -
+	DJANGO_SETTINGS_MODULE=portal.settings.production bash scripts/serve.sh
+
+varnish:
+	@bash scripts/install-varnish.sh
 
 browser-deps:
 	@bash scripts/install-browser-deps.sh
@@ -52,6 +55,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 test: install-test browser-deps node_modules/.installed
+	@bash scripts/install-varnish.sh --optional
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
@@ -64,7 +68,7 @@ format: install-test
 	$(BIN)/ruff format .
 
 # Load test + Lighthouse against `make serve`'s setup (README "Performance"); needs PostgreSQL and Redis running.
-bench: install browser-deps node_modules/.installed
+bench: install browser-deps varnish node_modules/.installed
 	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk; }
 	$(BIN)/python scripts/bench.py
 

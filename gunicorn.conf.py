@@ -1,15 +1,15 @@
 """gunicorn settings for `make serve` and `make bench` (gunicorn reads ./gunicorn.conf.py by itself).
 
-gthread workers keep connections alive (sync workers close each one), so a phone on a slow link or
-a load balancer reuses its connection; cores × 2 + 1 processes, as gunicorn's docs advise, because
-each Python process holds the GIL while it renders. Anonymous cache hits never reach Django
-(portal.cache.PageCacheWSGI), so a few threads per process are enough.
+gunicorn sits behind Varnish (scripts/serve.sh), which answers cached pages itself, so gunicorn
+sees misses, passes and form posts. gthread workers keep Varnish's backend connections alive;
+cores × 2 + 1 processes, as gunicorn's docs advise, because each Python process holds the GIL
+while it renders.
 """
 
 import multiprocessing
 import os
 
-bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+bind = f"127.0.0.1:{os.environ.get('BACKEND_PORT', '8001')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))

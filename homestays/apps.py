@@ -13,7 +13,7 @@ class HomestaysConfig(AppConfig):
         from wagtail.permissions import register_permission_policy
 
         from homestays import demo, layers
-        from homestays.models import HomestayIndexPage, Inquiry
+        from homestays.models import NEARBY_ROUTES_KM, HomestayIndexPage, Inquiry
         from homestays.permissions import InquiryPermissionPolicy
         from homestays.workflow import assign_homestay_workflow
         from portal.registry import Layer, registry
@@ -29,6 +29,8 @@ class HomestaysConfig(AppConfig):
                 order=30,
             )
         )
+        # A homestay page lists the routes within NEARBY_ROUTES_KM of the house.
+        registry.register_nearby("homestays", ("routes",), km=NEARBY_ROUTES_KM)
         registry.register_collection("featured_homestays", _("河湟精品民宿推荐 Featured homestays"), layers.featured_homestays)
         register_permission_policy(Inquiry, InquiryPermissionPolicy(Inquiry))
         post_save.connect(assign_homestay_workflow, sender=HomestayIndexPage, dispatch_uid="homestays-assign-workflow")

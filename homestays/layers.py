@@ -46,8 +46,9 @@ def public_listings():
     """Live listings outside private sections, each once: in the active language, else the default one."""
     from homestays.models import HomestayPage
     from portal.i18n import in_active_language
+    from portal.perf import public
 
-    return in_active_language(HomestayPage.objects.live().public())
+    return in_active_language(public(HomestayPage.objects.live()))
 
 
 def homestay_features() -> list[dict]:

@@ -111,7 +111,7 @@ def _editor_field(name: str, **kwargs) -> FieldPanel:
 
 
 class HomestayPage(RoutablePageMixin, BasePage):
-    serve_images = ("image", "share_image")  # loaded with the page (portal.perf)
+    serve_renditions = False  # homestay_context attaches every picture on the page in one query
 
     summary = models.CharField(_("一句话简介 Summary"), max_length=200, blank=True, help_text=_("显示在列表卡片和搜索结果里。One sentence for cards."))
     image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("主图 Main photo"))

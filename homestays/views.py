@@ -34,9 +34,10 @@ from homestays.models import (
 from homestays.notifications import send_inquiry_notice
 from portal.geo import distance_to_geometry_km, feature
 from portal.i18n import children_in_language
-from portal.images import load_images
+from portal.images import load_images, set_images
 from portal.layers import layer_payload, nearby
 from portal.middleware import client_ip
+from portal.perf import public
 from portal.registry import registry
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def index_context(index: HomestayIndexPage, request) -> dict:
     form = HomestayFilterForm(request.GET, routes=routes)
     filters = form.filters()
 
-    listings = children_in_language(HomestayPage.objects.live().public(), index)
+    listings = children_in_language(public(HomestayPage.objects.live()), index)
     if "county" in filters:
         listings = listings.filter(county=filters["county"])
     if "grade" in filters:
@@ -147,12 +148,11 @@ def index_context(index: HomestayIndexPage, request) -> dict:
 def homestay_context(page: HomestayPage, request, form: InquiryForm | None = None) -> dict:
     rooms = list(page.rooms.all())
     gallery = list(page.gallery_images.all())
-    image_ids = [page.image_id, *(g.image_id for g in gallery)]
+    image_ids = [page.image_id, page.share_image_id, *(g.image_id for g in gallery)]
     for room in rooms:
         image_ids.extend(room.photo_ids)
-    images = load_images(image_ids)  # every picture with its renditions, one query (the main photo: none more)
-    if page.image_id in images:
-        page.image = images[page.image_id]  # so the share image and JSON-LD in <head> reuse it
+    images = load_images(image_ids)  # every picture on the page with its renditions, one query
+    set_images([page], images)  # so the share image and JSON-LD in <head> reuse them
     for room in rooms:
         room.pictures = [images[i] for i in room.photo_ids if i in images]
     for item in gallery:

@@ -21,4 +21,7 @@ class NewsConfig(AppConfig):
         registry.register_related("events", providers.related_events)
         registry.register_related("news", providers.related_news)
         registry.register_related("feeds", providers.feed_links)  # <link rel="alternate"> on the home page
+        # A news item shows on the pages it is about, and they show it (portal.cache purges both).
+        registry.register_dependents("news.NewsPage", providers.pages_it_is_about)
+        registry.register_dependents("*", providers.news_about)
         post_save.connect(assign_news_workflow, sender=NewsIndexPage, dispatch_uid="news-assign-workflow")

@@ -138,10 +138,15 @@ class NewsIndexPage(RoutablePageMixin, BasePage):
     def news_items(self):
         """Live, public news under this index (drafts and private pages never listed or fed)."""
         from portal.i18n import children_in_language
+        from portal.perf import public
 
-        return children_in_language(NewsPage.objects.live().public(), self)
+        return children_in_language(public(NewsPage.objects.live()), self)
 
     # --- listing -----------------------------------------------------------------------------
+
+    def get_cached_paths(self):
+        # Purged with the index (portal.cache): the feeds list the same items.
+        return ["/", "feed/rss/", "feed/atom/", "events.ics"]
 
     @path("", name="listing")
     def listing(self, request):
@@ -187,8 +192,6 @@ class NewsPageTag(TaggedItemBase):
 
 
 class NewsPage(RoutablePageMixin, BasePage):
-    serve_images = ("image", "share_image")  # loaded with the page (portal.perf)
-
     date = models.DateField(_("日期 Date"), default=timezone.localdate, help_text=_("The date of the news; shown and used to sort the listing."))
     lead = models.TextField(_("导语 Lead"), max_length=400, help_text=_("One or two sentences: shown on cards, in feeds and in calendars."))
     image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("题图 Main image"))
@@ -412,20 +415,18 @@ class NewsPage(RoutablePageMixin, BasePage):
             data.append(event)
         return data
 
-    def serve_image_ids(self) -> list:
-        """The page's pictures and its related pages' cards' (portal.perf loads them in one query)."""
-        from portal.images import image_ids
-
-        return super().serve_image_ids() + image_ids(self.related_pages(images=False))
+    def pictured(self) -> list:
+        """The page and its related pages' cards (portal.perf loads their pictures in one query)."""
+        return [self, *self.related_pages(images=False)]
 
     def related_pages(self, images: bool = True) -> list:
         """Hand-picked related pages that are live and public, in the editor's order, computed once
-        per request; `images=False` leaves their pictures out (serve_image_ids gathers them with
+        per request; `images=False` leaves their pictures out (`pictured` gathers them with
         the page's own, so attaching them afterwards costs no query)."""
         from portal.images import attach_images
         from portal.perf import memoised
 
-        pages = memoised(("news_related_pages", self.pk), self._related_pages)
+        pages = memoised(self, "news_related_pages", self._related_pages)
         if images:
             attach_images(pages)
         return pages
@@ -456,6 +457,9 @@ class NewsPage(RoutablePageMixin, BasePage):
         context["related_pages"] = self.related_pages()
         context["venue_geo"] = self.venue_geojson() if self.is_event else None
         return context
+
+    def get_cached_paths(self):
+        return ["/", "event.ics"]
 
     @re_path(r"^event\.ics/$", name="ics")
     def event_ics(self, request):

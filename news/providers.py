@@ -1,7 +1,7 @@
 """What the news app offers other parts of the portal through portal.registry.
 
 Home-page collections and related-content lists are computed when the page renders, so an event
-drops off the home page and its route pages on its own once it has ended (the anonymous page cache
+drops off the home page and its route pages on its own once it has ended (the proxy's page cache
 bounds the delay to PAGE_CACHE_SECONDS).
 """
 
@@ -16,8 +16,9 @@ def _news(locale_id=None):
     else in the default one, so the English home page lists festivals not yet translated."""
     from news.models import NewsPage
     from portal.i18n import in_active_language
+    from portal.perf import public
 
-    qs = NewsPage.objects.live().public()
+    qs = public(NewsPage.objects.live())
     if locale_id is None:
         return in_active_language(qs)
     return qs.filter(locale_id=locale_id)
@@ -52,7 +53,7 @@ def _linked(page) -> list:
         qs = _news(page.locale_id).filter(related_links__page__translation_key=page.translation_key).distinct()
         return list(qs.order_by("-date", "-pk")[:LINKED_LIMIT])  # list items: title, date, venue; no pictures
 
-    return memoised(("news_linked", page.translation_key, page.locale_id), compute)
+    return memoised(page, ("news_linked", page.translation_key, page.locale_id), compute)
 
 
 def related_events(page, limit: int = 5) -> list:
@@ -75,12 +76,12 @@ def feed_links(page, limit: int = 5) -> list:
     from django.utils.translation import gettext as _
 
     from news.models import NewsIndexPage
-    from portal.perf import loaded_pages
+    from portal.perf import menu_pages, public
 
     # the news section in the menu, in the page's language (no query); else the first live one
-    index = next((p for p in loaded_pages(NewsIndexPage) if p.locale_id == page.locale_id), None)
+    index = next((p for p in menu_pages(page, NewsIndexPage) if p.locale_id == page.locale_id), None)
     if index is None:
-        indexes = NewsIndexPage.objects.live().public()
+        indexes = public(NewsIndexPage.objects.live())
         index = indexes.filter(locale_id=page.locale_id).order_by("path").first() or indexes.order_by("path").first()
     if index is None:
         return []
@@ -90,3 +91,21 @@ def feed_links(page, limit: int = 5) -> list:
         {"type": "text/calendar", "title": _("近期节庆活动日历"), "href": index.subpage_url("ics")},
     ]
     return links[:limit]
+
+
+def pages_it_is_about(news_page) -> list:
+    """The routes, homestays and products a news item or event is related to (they list it)."""
+    from wagtail.models import Page
+
+    return list(Page.objects.filter(pk__in=news_page.related_links.values("page_id")).specific(defer=True))
+
+
+def news_about(instance) -> list:
+    """News items and events related to a page (their cards show its title and picture)."""
+    from wagtail.models import Page
+
+    from news.models import NewsPage
+
+    if not isinstance(instance, Page):
+        return []
+    return list(NewsPage.objects.filter(related_links__page=instance.pk).distinct())

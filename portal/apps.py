@@ -7,14 +7,10 @@ class PortalConfig(AppConfig):
     verbose_name = "门户 Portal"
 
     def ready(self):
-        from portal import signals  # noqa: F401
         from portal.cache import connect_signals
         from portal.search.signals import connect_signals as connect_search_signals
         from portal.uploads import connect_signals as connect_upload_signals
 
-        connect_signals()
-        from portal.perf import install as install_request_memo
-
-        install_request_memo()  # per-request Locale / view-restriction lookups (portal/perf.py)
+        connect_signals()  # content changes → map layers and the proxy's purges, after commit
         connect_upload_signals()  # GPS location stripped from uploaded photos
         connect_search_signals()  # re-index a page once its inline children (route stops) are saved

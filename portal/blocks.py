@@ -7,7 +7,53 @@ Images carry alt text that is required: the portal is read by screen readers too
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.embeds.blocks import EmbedBlock
-from wagtail.images.blocks import ImageChooserBlock
+from wagtail.images.blocks import ImageChooserBlock as WagtailImageChooserBlock
+
+
+class ImageChooserBlock(WagtailImageChooserBlock):
+    """Wagtail's image chooser, whose images come with all their renditions in one query
+    (portal.images.load_images), or with none when the page already loaded them before
+    rendering (portal.perf.preloaded). Stored exactly as Wagtail's, so migrations name that one."""
+
+    def bulk_to_python(self, values):
+        from portal.images import load_images
+        from portal.perf import in_order, preloaded_objects
+
+        known = preloaded_objects("images")
+        images = {pk: known[pk] for pk in values if pk in known}
+        images.update(load_images(pk for pk in values if pk not in images))
+        return in_order(values, images)
+
+    def deconstruct(self):
+        return ("wagtail.images.blocks.ImageChooserBlock", *super().deconstruct()[1:])
+
+
+class PageChooserBlock(blocks.PageChooserBlock):
+    """Wagtail's page chooser, taking the pages the page frame already holds (portal.perf.preloaded:
+    the home page's sections) instead of fetching them again. Stored exactly as Wagtail's."""
+
+    def bulk_to_python(self, values):
+        from wagtail.models import Page
+
+        from portal.perf import in_order, preloaded_objects
+
+        model = self.model_class
+        pages = {}
+        for pk in values:
+            row = preloaded_objects("pages").get(pk)
+            if row is None:
+                continue
+            if model is Page:
+                pages[pk] = row
+            elif row.specific_class is not None and issubclass(row.specific_class, model):
+                pages[pk] = row.specific_deferred
+        missing = [pk for pk in values if pk is not None and pk not in pages]
+        if missing:
+            pages.update(model.objects.in_bulk(missing))
+        return in_order(values, pages)
+
+    def deconstruct(self):
+        return ("wagtail.blocks.PageChooserBlock", *super().deconstruct()[1:])
 
 
 class ImageBlock(blocks.StructBlock):
@@ -87,7 +133,7 @@ class HeroBlock(blocks.StructBlock):
     subtitle = blocks.TextBlock(label=_("副标题 Subtitle"), required=False, max_length=240)
     image = ImageChooserBlock(label=_("背景图 Image"), required=False)
     image_alt = blocks.CharBlock(label=_("替代文字 Alt text"), required=False, max_length=200)
-    link_page = blocks.PageChooserBlock(label=_("按钮链接 Button links to"), required=False)
+    link_page = PageChooserBlock(label=_("按钮链接 Button links to"), required=False)
     link_text = blocks.CharBlock(label=_("按钮文字 Button text"), required=False, max_length=40)
 
     class Meta:
@@ -97,8 +143,8 @@ class HeroBlock(blocks.StructBlock):
 
 class FeaturedPagesBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("标题 Heading"), max_length=80)
-    pages = blocks.ListBlock(blocks.PageChooserBlock(), label=_("页面 Pages"), min_num=1)
-    more_page = blocks.PageChooserBlock(label=_("“查看全部”链接 'See all' link"), required=False)
+    pages = blocks.ListBlock(PageChooserBlock(), label=_("页面 Pages"), min_num=1)
+    more_page = PageChooserBlock(label=_("“查看全部”链接 'See all' link"), required=False)
 
     class Meta:
         icon = "list-ul"
@@ -121,7 +167,7 @@ class CollectionBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("标题 Heading"), max_length=80)
     source = blocks.ChoiceBlock(label=_("内容 Content"), choices=COLLECTION_CHOICES)
     limit = blocks.IntegerBlock(label=_("数量 How many"), default=3, min_value=1, max_value=12)
-    more_page = blocks.PageChooserBlock(label=_("“查看全部”链接 'See all' link"), required=False)
+    more_page = PageChooserBlock(label=_("“查看全部”链接 'See all' link"), required=False)
 
     class Meta:
         icon = "list-ul"
@@ -131,13 +177,13 @@ class CollectionBlock(blocks.StructBlock):
         from portal.images import attach_images
 
         context = super().get_context(value, parent_context)
-        items = collection_items(value["source"], value["limit"])
-        attach_images(items)  # no query when the home page gathered them (HomePage.serve_image_ids)
+        items = collection_items(value["source"], value["limit"], (parent_context or {}).get("page"))
+        attach_images(items)  # no query when the home page gathered them (HomePage.pictured)
         context["items"] = items
         return context
 
 
-def collection_items(source: str, limit: int) -> list:
+def collection_items(source: str, limit: int, page=None) -> list:
     """A collection's pages from the app that registered it, once per request: the home page asks
     before it renders (to fetch every picture on it in one query), the block again as it renders."""
     from portal.perf import memoised
@@ -146,13 +192,13 @@ def collection_items(source: str, limit: int) -> list:
     provider = registry.collections.get(source)
     if provider is None:
         return []
-    return memoised(("collection", source, limit), lambda: list(provider[1](limit)))
+    return memoised(page, ("collection", source, limit), lambda: list(provider[1](limit)))
 
 
 class MapTeaserBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("标题 Heading"), max_length=80)
     text = blocks.TextBlock(label=_("说明 Text"), required=False)
-    map_page = blocks.PageChooserBlock(label=_("地图页 Map page"), page_type="portal.MapPage", required=False)
+    map_page = PageChooserBlock(label=_("地图页 Map page"), page_type="portal.MapPage", required=False)
     layers = blocks.MultipleChoiceBlock(
         label=_("图层 Layers"),
         required=False,

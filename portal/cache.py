@@ -1,336 +1,431 @@
-"""Full-page cache for anonymous visitors, purged whenever published content changes.
+"""HTTP caching: what a shared cache may keep, and the one path by which a change reaches it.
 
-Why our own: wagtail-cache does not support Wagtail 8 yet, and Django's per-site cache cannot be
-purged selectively. Rather than tracking which pages list which (an index, the home page, the map
-and search all list other pages), every publish, unpublish, move or delete of a page, and every
-save or delete of a snippet or setting, bumps one *generation* number; cached pages are keyed by it,
-so the next anonymous request after an editor publishes is rendered fresh. Time-dependent sections
-(upcoming events) are bounded by PAGE_CACHE_SECONDS.
+The page cache is a reverse proxy (Varnish in production, deploy/varnish/portal.vcl; a CDN works
+the same way), never the application: Django only says, per response, whether it may be shared
+(`CacheControlMiddleware`), and tells the proxy what to forget through Wagtail's frontend cache
+(`wagtail.contrib.frontend_cache`, `WAGTAILFRONTENDCACHE`). Without a proxy (`make run`, tests)
+nothing is cached and nothing needs purging.
 
-Requests with a session or messages cookie (logged-in users, people who just submitted a form)
-are never served from or stored in the cache; neither are responses that set a cookie. Pages with
-forms carry no CSRF token (the inquiry form fetches one when the visitor starts typing), so one
-cached copy serves everybody.
+Invalidation, the one path: page events (publish, unpublish, move, delete), privacy changes and
+saves of snippets, settings and images are collected during the editor's transaction and handled
+once it commits (`transaction.on_commit`), never inside it, where a visitor's request could read
+the old rows and store them again:
 
-Two ways in, one format:
+1. the map layers of the changed models are dropped and, when a proxy is configured, rebuilt, so
+   the features that really changed are known;
+2. the URLs that show the change are gathered: the page and its translations, its ancestors (the
+   index that lists it, the home page), every map page, search and the sitemap, the layer
+   endpoints, the pages that list a changed feature nearby (`registry.nearby`) and whatever the
+   apps registered (`registry.dependents`); a change whose reach nobody can tell (a setting, an
+   image, a privacy rule, a moved section) purges everything;
+3. the content version is bumped and the URLs purged, then purged once more a moment later.
 
-- `AnonymousPageCacheMiddleware`, the first middleware, stores a page with every header the rest
-  of the stack added (security headers, CSP, Permissions-Policy), compressed once with gzip and
-  Brotli, and serves hits (the test client and `manage.py runserver` go this way);
-- `PageCacheWSGI` (portal/wsgi.py) serves hits before Django builds a request at all: one Redis
-  GET for the generation, then a per-process copy of the page (L1, keyed by the generation, so a
-  purge is seen by every worker on its next request), no database, no middleware. Misses go on to
-  Django, where the middleware stores them.
+Why the version and the second purge: a visitor's request that read the database just before the
+commit can reach the proxy just after the purge and be stored there as if fresh. The middleware
+reads the version when a request starts and again when its response leaves; a response that saw
+the version change is marked private, and the second purge catches one that was already on its way.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
+import json
+import logging
 import threading
 import time
-from collections import OrderedDict
-from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl
+from urllib.error import URLError
+from urllib.parse import urlsplit
+from urllib.request import urlopen
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
-from django.http import HttpResponse, HttpResponseNotModified
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_delete
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from wagtail.contrib.frontend_cache.backends import HTTPBackend
+from wagtail.contrib.frontend_cache.backends.http import PurgeRequest
+from wagtail.contrib.frontend_cache.utils import PurgeBatch, get_backends
 
-try:  # Brotli is installed with WhiteNoise's extra; gzip alone is fine without it.
-    import brotli
-except ImportError:  # pragma: no cover
-    brotli = None
+from portal import layers
+from portal.registry import registry
 
-GENERATION_KEY = "portal:pagecache:generation"
-KEY_PREFIX = "portal:page:"
-# /api/geo/ (the map layers) is cached like a page; the rest of /api/ (Wagtail's API) is not.
-SKIP_PREFIXES = ("/admin/", "/django-admin/", "/documents/", "/healthz", "/api/v2/", "/i18n/", "/static/", "/media/")
-# Recomputed per response, never replayed from the cache.
-NOT_STORED_HEADERS = {"set-cookie", "date", "content-length", "etag", "x-page-cache", "content-encoding", "vary"}
-COMPRESS_MIN_BYTES = 512
-# Anonymous pages may be kept by browsers but must be revalidated (ETag → 304), so a published
-# edit shows on the next request.
-DEFAULT_CACHE_CONTROL = "no-cache"
-L1_MAX_ENTRIES = 300
+logger = logging.getLogger(__name__)
 
-
-def page_cache_seconds() -> int:
-    return getattr(settings, "PAGE_CACHE_SECONDS", 300)
+VERSION_KEY = "portal:content-version"
+# Never shared, whoever asks: the admin, the API of drafts and images, health checks, forms posts.
+PRIVATE_PREFIXES = ("/admin/", "/django-admin/", "/documents/", "/healthz", "/api/v2/", "/i18n/")
+SHAREABLE_STATUS = {200, 301, 404, 410}
 
 
-def current_generation() -> str | None:
-    gen = cache.get(GENERATION_KEY)
-    if gen is None:
-        gen = str(time.time_ns())
-        # add() so that concurrent workers agree on one value; None if the cache is down.
-        cache.add(GENERATION_KEY, gen, None)
-        gen = cache.get(GENERATION_KEY)
-    return gen
+def cache_seconds() -> int:
+    """How long a shared cache may keep a page without a purge: the bound on time-based sections
+    (upcoming events, "in season now")."""
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", 600))
 
 
-def purge() -> None:
-    """Invalidate every cached page (a new generation); old entries simply expire."""
-    cache.set(GENERATION_KEY, str(time.time_ns()), None)
-    _L1.clear()
+def content_version():
+    return cache.get(VERSION_KEY)
 
 
-# --- keys and entries: shared by the middleware and the WSGI fast path -------------------------
+def proxies() -> dict:
+    """The configured frontend cache backends (WAGTAILFRONTENDCACHE); empty without a proxy."""
+    return get_backends()
 
 
-def _scheme(environ) -> str:
-    header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
-    if header and environ.get(header[0]) is not None:
-        return "https" if environ.get(header[0]) == header[1] else "http"
-    return environ.get("wsgi.url_scheme", "http")
+# --- responses ----------------------------------------------------------------------------------
 
 
-def _host(environ) -> str:
-    host = environ.get("HTTP_HOST")
-    if host:
-        return host
-    port = str(environ.get("SERVER_PORT", ""))
-    name = environ.get("SERVER_NAME", "")
-    return name if port in ("", "80", "443") else f"{name}:{port}"
+class CacheControlMiddleware:
+    """Marks each response shareable (`Cache-Control: public, s-maxage=…`) or private.
 
+    First in MIDDLEWARE, so it sees the cookies every other middleware set. Django decides who is
+    anonymous: a request with a session or flash-message cookie (as Django's own parser reads the
+    header), a response that sets a cookie, an error, or a view that said private gets `private`.
+    """
 
-def cache_key(environ, gen: str) -> str:
-    """From the raw WSGI environ (request.META), so both ways in compute the same key."""
-    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    raw = f"{gen}|{_scheme(environ)}|{_host(environ)}|{path}?{environ.get('QUERY_STRING', '')}"
-    return KEY_PREFIX + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def environ_is_cacheable(environ, bypass_cookies) -> bool:
-    if not getattr(settings, "PAGE_CACHE_ENABLED", True) or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-        return False
-    if environ.get("PATH_INFO", "").startswith(SKIP_PREFIXES):
-        return False
-    query = environ.get("QUERY_STRING", "")
-    if query and "preview" in query and any(k == "preview" for k, _ in parse_qsl(query, keep_blank_values=True)):
-        return False
-    if getattr(settings, "SECURE_SSL_REDIRECT", False) and _scheme(environ) != "https":
-        return False  # SecurityMiddleware redirects these
-    raw_cookie = environ.get("HTTP_COOKIE")
-    if raw_cookie and any(name in raw_cookie for name in bypass_cookies):
-        try:
-            names = SimpleCookie(raw_cookie).keys()
-        except Exception:  # noqa: BLE001 - an unparsable cookie: play safe, no cache
-            return False
-        if bypass_cookies & set(names):
-            return False
-    return True
-
-
-def make_entry(status: int, headers: list[tuple[str, str]], content: bytes, etag: str | None = None) -> dict:
-    """etag: the view's own (e.g. a map layer's), else a hash of the content."""
-    etag = (etag or "").removeprefix("W/").strip('"') or hashlib.sha1(content).hexdigest()[:24]
-    entry = {"status": status, "headers": headers, "etag": etag, "identity": content}
-    if len(content) >= COMPRESS_MIN_BYTES:
-        entry["gzip"] = gzip.compress(content, compresslevel=6, mtime=0)
-        if brotli is not None:
-            entry["br"] = brotli.compress(content, quality=6)
-    return entry
-
-
-def choose_encoding(entry: dict, accept_encoding: str) -> str:
-    accept = accept_encoding.lower()
-    if "br" in entry and "br" in accept:
-        return "br"
-    if "gzip" in entry and "gzip" in accept:
-        return "gzip"
-    return "identity"
-
-
-def response_parts(entry: dict, environ) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Status, headers and body of a hit, for the request described by environ (META)."""
-    encoding = choose_encoding(entry, environ.get("HTTP_ACCEPT_ENCODING", ""))
-    etag = f'"{entry["etag"]}"' if encoding == "identity" else f'"{entry["etag"]}-{encoding}"'
-    headers = list(entry["headers"])
-    headers.append(("ETag", etag))
-    headers.append(("Vary", "Accept-Encoding, Cookie"))
-    headers.append(("X-Page-Cache", "hit"))
-    if entry["etag"] in environ.get("HTTP_IF_NONE_MATCH", ""):
-        return 304, headers, b""
-    body = entry[encoding]
-    if encoding != "identity":
-        headers.append(("Content-Encoding", encoding))
-    headers.append(("Content-Length", str(len(body))))
-    return entry["status"], headers, body
-
-
-class _LocalCache:
-    """A small per-process copy of recent entries; keys include the generation, so it never serves
-    a purged page (a purge changes every key)."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.data: OrderedDict[str, dict] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            entry = self.data.get(key)
-            if entry is not None:
-                self.data.move_to_end(key)
-            return entry
-
-    def set(self, key, entry):
-        with self.lock:
-            self.data[key] = entry
-            self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
-
-    def clear(self):
-        with self.lock:
-            self.data.clear()
-
-
-_L1 = _LocalCache(L1_MAX_ENTRIES)
-
-
-def lookup(key: str) -> dict | None:
-    entry = _L1.get(key)
-    if entry is None:
-        entry = cache.get(key)
-        if isinstance(entry, dict) and "identity" in entry:
-            if entry.get("expires", 0) < time.time():
-                return None
-            _L1.set(key, entry)
-        else:
-            return None
-    elif entry.get("expires", 0) < time.time():
-        return None
-    return entry
-
-
-def store(key: str, entry: dict) -> None:
-    seconds = page_cache_seconds()
-    entry["expires"] = time.time() + seconds
-    cache.set(key, entry, seconds)
-    _L1.set(key, entry)
-
-
-def _bypass_cookies() -> set[str]:
-    return {settings.SESSION_COOKIE_NAME, "messages"}
-
-
-# --- the Django middleware (first in MIDDLEWARE) -------------------------------------------------
-
-
-class AnonymousPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.bypass_cookies = _bypass_cookies()
-
-    def _cacheable_request(self, request) -> bool:
-        if not environ_is_cacheable(request.META, self.bypass_cookies):
-            return False
-        request.get_host()  # DisallowedHost (400) before any cache work
-        return True
 
     def __call__(self, request):
-        if not self._cacheable_request(request):
-            return self.get_response(request)
-        gen = current_generation()
-        if gen is None:  # cache unavailable: serve uncached
-            return self.get_response(request)
-        key = cache_key(request.META, gen)
-        entry = lookup(key)
-        if entry is not None:
-            return self._to_response(*response_parts(entry, request.META))
+        candidate = request.method in ("GET", "HEAD") and not request.path_info.startswith(PRIVATE_PREFIXES)
+        version = content_version() if candidate else None
         response = self.get_response(request)
-        if not self._cacheable_response(response):
+        if not candidate:
             return response
-        if not response.has_header("Cache-Control"):
-            response["Cache-Control"] = DEFAULT_CACHE_CONTROL
-        headers = [(h, v) for h, v in response.items() if h.lower() not in NOT_STORED_HEADERS]
-        entry = make_entry(response.status_code, headers, response.content, response.get("ETag"))
-        store(key, entry)
-        status, headers, body = response_parts(entry, request.META)
-        fresh = self._to_response(status, headers, body)
-        fresh["X-Page-Cache"] = "miss"
-        return fresh
-
-    @staticmethod
-    def _to_response(status, headers, body):
-        response = HttpResponseNotModified() if status == 304 else HttpResponse(body, status=status)
-        for name, value in headers:
-            if name.lower() == "content-type" and status == 304:
-                continue
-            response[name] = value
+        if self.shareable(request, response) and content_version() == version:
+            patch_cache_control(response, public=True, s_maxage=cache_seconds())
+            if "max-age" not in response.get("Cache-Control", ""):
+                patch_cache_control(response, max_age=0)
+        else:
+            patch_cache_control(response, private=True)
         return response
 
     @staticmethod
-    def _cacheable_response(response) -> bool:
-        return (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and "private" not in response.get("Cache-Control", "")
-            and "no-store" not in response.get("Cache-Control", "")
-            and not response.has_header("Content-Encoding")
-        )
+    def shareable(request, response) -> bool:
+        if response.status_code not in SHAREABLE_STATUS or response.cookies:
+            return False
+        if any(word in response.get("Cache-Control", "") for word in ("private", "no-store", "no-cache")):
+            return False
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+            return False
+        user = getattr(request, "user", None)
+        return not (user is not None and user.is_authenticated)
 
 
-# --- the WSGI fast path (portal/wsgi.py) ---------------------------------------------------------
-
-_REASONS = {200: "200 OK", 304: "304 Not Modified"}
+# --- the proxy ----------------------------------------------------------------------------------
 
 
-class PageCacheWSGI:
-    """Serves cache hits straight from WSGI; everything else goes to Django unchanged."""
+class VarnishBackend(HTTPBackend):
+    """Wagtail's HTTP purger, plus "purge everything" (deploy/varnish/portal.vcl bans every object
+    on `PURGE` with `X-Purge-All`)."""
 
-    def __init__(self, app):
-        self.app = app
-        self.bypass_cookies = _bypass_cookies()
-
-    def __call__(self, environ, start_response):
+    def purge_all(self):
+        request = PurgeRequest(url=f"{self.cache_scheme}://{self.cache_netloc}/", headers={"X-Purge-All": "1", "User-Agent": "Wagtail-frontendcache"})
         try:
-            if environ_is_cacheable(environ, self.bypass_cookies) and environ.get("HTTP_HOST"):
-                gen = cache.get(GENERATION_KEY)
-                if gen is not None:
-                    entry = lookup(cache_key(environ, gen))
-                    if entry is not None and entry["status"] in _REASONS:
-                        status, headers, body = response_parts(entry, environ)
-                        start_response(_REASONS[status], headers)
-                        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
-        except Exception:  # noqa: BLE001 - the fast path must never break a request
-            pass
-        return self.app(environ, start_response)
+            urlopen(request, timeout=5)  # noqa: S310 - the configured LOCATION
+        except (URLError, OSError) as exc:
+            logger.error("Couldn't purge everything from %s: %s", self.cache_netloc, exc)
 
 
-PURGING_APPS = {"portal", "routes", "homestays", "products", "news", "wagtailimages", "taggit"}
+# --- collecting changes during a transaction ----------------------------------------------------
 
 
-def _purge_on_page_signal(sender, **kwargs):
+class _Changes:
+    def __init__(self):
+        self.everything = False
+        self.pages = {}  # pk -> page (as it was at the event)
+        self.deleted = set()  # pks of deleted pages: only their ancestors still exist
+        self.objects = []  # snippets: (instance) for registry.dependents
+        self.layers = {}  # name -> {language: payload before the change, or None}
+        self.urls = set()  # full URLs known at the event (a deleted page's)
+
+
+_local = threading.local()
+
+
+def _changes() -> _Changes:
+    """The changes of the current transaction (a rolled-back one's are dropped with it)."""
+    found = getattr(_local, "changes", None)
+    connection = transaction.get_connection()
+    if found is not None and connection.in_atomic_block and not any(entry[1] is _flush for entry in connection.run_on_commit):
+        found = None  # collected in a transaction that rolled back: its callback is gone
+    if found is None:
+        found = _local.changes = _Changes()
+    return found
+
+
+def _schedule() -> None:
+    """Flush once the transaction commits (at once outside one). After every change, so the
+    callback is there whichever savepoint the change was made in."""
+    transaction.on_commit(_flush)
+
+
+def forget_pending() -> None:
+    """Drop collected changes without flushing them (tests, whose transactions never commit)."""
+    _local.changes = None
+
+
+def _note_layers(changes: _Changes, names) -> None:
+    """Keep each layer as it was (to tell which features changed), then drop it: now, so this
+    transaction reads its own change, and again after commit (portal.layers.invalidate)."""
+    languages = [code for code, _label in settings.LANGUAGES]
+    for name in names:
+        if name not in changes.layers:
+            changes.layers[name] = {lang: layers.existing_payload(name, lang) for lang in languages}
+        layers.invalidate(name)
+
+
+def everything_changed() -> None:
+    _changes().everything = True
+    layers.invalidate()
+    _schedule()
+
+
+def page_changed(page, deleted: bool = False) -> None:
+    changes = _changes()
+    if deleted:
+        changes.deleted.add(page.pk)
+    changes.pages[page.pk] = page
+    _note_layers(changes, layers.layers_for_model(page._meta.label))
+    if page.numchild:  # its descendants' URLs or visibility may have changed too
+        changes.everything = True
+        layers.invalidate()
+    _schedule()
+
+
+def object_changed(instance) -> None:
+    changes = _changes()
+    if registry.knows_model(instance._meta.label):
+        changes.objects.append(instance)
+        _note_layers(changes, layers.layers_for_model(instance._meta.label))
+    else:
+        changes.everything = True
+        layers.invalidate()
+    _schedule()
+
+
+def _flush() -> None:
+    changes = getattr(_local, "changes", None)
+    _local.changes = None
+    if changes is None:
+        return
+    backends = proxies()
+    if changes.everything:
+        layers.invalidate()
+    for name in changes.layers:
+        layers.invalidate(name)
+    if not backends:
+        return
+    if changes.everything:
+        _purge_everything(backends)
+        return
+    paths, pages = _gather(changes)
+    _purge(backends, pages, paths, changes.urls)
+
+
+def _gather(changes: _Changes) -> tuple[set[str], list]:
+    """(URL paths, pages) that show what changed."""
+    from wagtail.models import Page, Site
+
+    pages: dict[int, Page] = {}
+
+    def add_page(page):
+        if page is not None and page.pk and page.depth > 1:
+            pages[page.pk] = page
+
+    paths: set[str] = set()
+    for page in changes.pages.values():
+        if page.pk in changes.deleted:
+            for ancestor in Page.objects.ancestor_of(page).filter(depth__gt=1):
+                add_page(ancestor)
+            continue
+        for one in page.get_translations(inclusive=True):
+            add_page(one)
+            for ancestor in one.get_ancestors().filter(depth__gt=1):
+                add_page(ancestor)
+        for item in registry.dependents_of(page):
+            (paths.add if isinstance(item, str) else add_page)(item)
+    for instance in changes.objects:
+        for item in registry.dependents_of(instance):
+            (paths.add if isinstance(item, str) else add_page)(item)
+
+    # What lists everything: the home pages, every map page, search and the sitemap.
+    for site in Site.objects.select_related("root_page"):
+        for root in site.root_page.get_translations(inclusive=True):
+            add_page(root)
+    for model in apps.get_models():
+        if issubclass(model, Page) and getattr(model, "shows_all_layers", False):
+            for page in model.objects.live():
+                add_page(page)
+    for code, _label in settings.LANGUAGES:
+        with translation.override(code):
+            paths.update({reverse("search"), reverse("search_autocomplete")})
+    paths.add(reverse("sitemap"))
+
+    # The layers themselves, and the pages that list a changed feature nearby.
+    for name, before in changes.layers.items():
+        paths.add(reverse("geo_layer", args=[name]))
+        paths.update(_nearby_pages(name, before))
+    return paths, list(pages.values())
+
+
+def _nearby_pages(name: str, before: dict) -> set[str]:
+    """Paths of pages listing a feature of layer `name` that changed (old or new position)."""
+    found: set[str] = set()
+    relations = [r for r in registry.nearby if name in r.shows and r.consumer in registry.layers]
+    if not relations:
+        return found
+    for code, old in before.items():
+        with translation.override(code):
+            new = layers.layer_payload(name)
+            consumers = {r.consumer: layers.layer_payload(r.consumer)["features"] for r in relations}
+        changed = _changed_features(old, new)
+        for relation in relations:
+            for consumer in consumers[relation.consumer]:
+                url = (consumer.get("properties") or {}).get("url")
+                if not url or (changed is not None and not any(_within(consumer, f, relation.km_for(consumer)) for f in changed)):
+                    continue
+                found.add(urlsplit(url).path)
+    return found
+
+
+def _changed_features(old, new) -> list | None:
+    """Features in one payload and not the other; None when the old one is unknown (all changed)."""
+    if old is None:
+        return None
+    dump = lambda f: json.dumps(f, sort_keys=True, ensure_ascii=False)  # noqa: E731
+    before = {dump(f): f for f in old["features"]}
+    after = {dump(f): f for f in new["features"]}
+    return [f for key, f in before.items() if key not in after] + [f for key, f in after.items() if key not in before]
+
+
+def _within(consumer: dict, feature: dict, km: float) -> bool:
+    return layers.feature_distance_km(feature, consumer.get("geometry") or {}) <= km
+
+
+def _purge(backends, pages, paths, urls) -> None:
+    batch = PurgeBatch(urls)
+    batch.add_pages(pages)
+    roots = {site.root_url for site in _sites()}
+    batch.add_urls(root.rstrip("/") + path for root in roots for path in paths)
+    _bump_and_purge(lambda: batch.purge())
+
+
+def _purge_everything(backends) -> None:
+    def purge():
+        rest = {}
+        for name, backend in backends.items():
+            if hasattr(backend, "purge_all"):
+                backend.purge_all()
+            else:
+                rest[name] = backend
+        if rest:  # a CDN without "purge all" here: every live page and the shared paths
+            from wagtail.models import Page
+
+            batch = PurgeBatch()
+            batch.add_pages(Page.objects.live().filter(depth__gt=1).specific(defer=True))
+            batch.purge(backends=list(rest))
+
+    _bump_and_purge(purge)
+
+
+def _bump_and_purge(purge) -> None:
+    cache.set(VERSION_KEY, time.time_ns(), None)
+    purge()
+    # A response rendered from the old rows may have passed the version check just before the
+    # bump and be on its way into the proxy: purge again once it has surely arrived.
+    time.sleep(float(getattr(settings, "PORTAL_PURGE_REPEAT_SECONDS", 0.2)))
     purge()
 
 
-def _purge_on_model_change(sender, instance=None, **kwargs):
-    """Snippets, settings, images and inline rows have no publish step: a save is their publish.
+def _sites():
+    from wagtail.models import Site
 
-    Page saves are skipped (drafts must not purge); pages purge on publish/unpublish/move/delete.
-    Models that never show on public pages (e.g. inquiries) set `page_cache_ignore = True`.
-    """
+    return list(Site.objects.all())
+
+
+# --- signals ------------------------------------------------------------------------------------
+
+
+def _is_page(model) -> bool:
     from wagtail.models import Page
 
-    meta = sender._meta
-    if meta.app_label not in PURGING_APPS or getattr(sender, "page_cache_ignore", False):
+    return issubclass(model, Page)
+
+
+def _is_inline_row(model) -> bool:
+    """A page's inline rows (stops, rooms, gallery) are saved when the page is published."""
+    from modelcluster.fields import ParentalKey
+
+    return any(isinstance(f, ParentalKey) and _is_page(f.related_model) for f in model._meta.fields)
+
+
+def _watched(model) -> bool:
+    """Models whose saves change public pages: the project's own (not pages, not inline rows), and
+    Wagtail's images, sites and view restrictions."""
+    from wagtail.images import get_image_model
+    from wagtail.models import PageViewRestriction, Site
+
+    if model in (get_image_model(), Site, PageViewRestriction):
+        return True
+    config = apps.get_containing_app_config(model.__module__)
+    if config is None or not config.path.startswith(str(settings.BASE_DIR)) or ".venv" in config.path:
+        return False
+    if getattr(model, "page_cache_ignore", False):
+        return False
+    return not _is_page(model) and not _is_inline_row(model)
+
+
+def _on_page_event(sender, instance=None, **kwargs):
+    if instance is not None:
+        page_changed(instance)
+
+
+def _on_move(sender, instance=None, **kwargs):
+    everything_changed()  # the old URL and every descendant's changed
+
+
+def _on_page_delete(sender, instance=None, **kwargs):
+    if not _is_page(sender) or instance is None or not instance.live:
         return
-    if issubclass(sender, Page) and kwargs.get("signal") is not post_delete:
+    if instance.numchild:
+        everything_changed()
         return
-    if meta.model_name == "rendition":
+    if proxies():  # its URLs now, while the page and its translations still exist
+        batch = PurgeBatch()
+        batch.add_pages(instance.get_translations(inclusive=True))
+        _changes().urls.update(batch.urls)
+    page_changed(instance, deleted=True)
+
+
+def _on_save(sender, instance=None, created=False, **kwargs):
+    if not _watched(sender):
         return
-    purge()
+    from wagtail.images import get_image_model
+    from wagtail.models import PageViewRestriction, Site
+
+    if sender is get_image_model():
+        if not created:  # a new image is on no page yet
+            everything_changed()
+    elif sender in (Site, PageViewRestriction):
+        everything_changed()
+    else:
+        object_changed(instance)
+
+
+def _on_delete(sender, instance=None, **kwargs):
+    if _watched(sender):
+        _on_save(sender, instance=instance, created=False)
 
 
 def connect_signals():
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    for signal in (page_published, page_unpublished, post_page_move):
-        signal.connect(_purge_on_page_signal, dispatch_uid=f"portal-page-cache-{id(signal)}")
-    post_save.connect(_purge_on_model_change, dispatch_uid="portal-page-cache-save")
-    post_delete.connect(_purge_on_model_change, dispatch_uid="portal-page-cache-delete")
+    page_published.connect(_on_page_event, dispatch_uid="portal-cache-publish")
+    page_unpublished.connect(_on_page_event, dispatch_uid="portal-cache-unpublish")
+    post_page_move.connect(_on_move, dispatch_uid="portal-cache-move")
+    pre_delete.connect(_on_page_delete, dispatch_uid="portal-cache-page-delete")
+    post_save.connect(_on_save, dispatch_uid="portal-cache-save")
+    post_delete.connect(_on_delete, dispatch_uid="portal-cache-delete")

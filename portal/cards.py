@@ -9,6 +9,7 @@ pages, one per page type for their specific rows, one for every picture and its 
 from __future__ import annotations
 
 from portal.images import attach_images
+from portal.perf import public
 
 
 def specific_cards(pages, order=None, images: bool = True) -> list:
@@ -18,7 +19,7 @@ def specific_cards(pages, order=None, images: bool = True) -> list:
     `images=False`: leave the pictures to the caller, who gathers them with the page's others
     (portal.images.attach_images afterwards costs no query).
     """
-    found = list(pages.live().public().specific())
+    found = list(public(pages.live()).specific())
     if order is not None:
         by_id = {page.pk: page for page in found}
         found = [by_id[pk] for pk in dict.fromkeys(order) if pk in by_id]

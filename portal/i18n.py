@@ -75,9 +75,9 @@ def other_language_links(request, page=None) -> list[dict]:
             continue
         url, exact = None, False
         if page is not None and getattr(page, "pk", None):
-            from portal.perf import live_translations  # memoised per request, shared with hreflang
+            from portal.perf import live_translations  # shared with hreflang
 
-            translation = next((t for t in live_translations(page) if t.locale.language_code == code), None)
+            translation = next((t for t in live_translations(page, request) if t.locale.language_code == code), None)
             if translation is not None:
                 url, exact = translation.get_url(request), True
         if url is None and page is None and request is not None:
@@ -87,10 +87,10 @@ def other_language_links(request, page=None) -> list[dict]:
                 url, exact = path, True
         if url is None and site is not None:
             # That language's home page, from the live translations of the site's root page
-            # (memoised per request: on the home page itself this is the hreflang list, no query).
+            # (the page frame has them: no query).
             from portal.perf import live_translations
 
-            home = next((t for t in live_translations(site.root_page) if t.locale.language_code == code), None)
+            home = next((t for t in live_translations(site.root_page, request) if t.locale.language_code == code), None)
             if home is not None:
                 url = home.get_url(request)
         if url is None:

@@ -145,33 +145,26 @@ def load_images(ids: Iterable) -> dict:
     """Images by id, each with every rendition it already has, in ONE query: the renditions joined
     to their images (plus one query for images that have no rendition at all yet, i.e. never shown).
 
-    During a request the images are kept (portal.perf's request memo), so a picture that a page
-    shows twice, or that a StreamField's ImageChooserBlock asks for after the page gathered it, is
-    not fetched again. Every rendition is loaded, not just some specs: Wagtail takes an image's
-    prefetched renditions as all there are, so a partial list would make it render the rest again.
+    Every rendition is loaded, not just some specs: Wagtail takes an image's prefetched renditions
+    as all there are, so a partial list would make it render the rest again.
     """
-    from portal.perf import request_memo
-
-    ids = {i for i in ids if i}
-    memo = request_memo()
-    known = memo.setdefault("images", {}) if memo is not None else {}
-    wanted = ids - known.keys()
-    if wanted:
-        Image = get_image_model()
-        found = {}
-        for rendition in Image.get_rendition_model().objects.filter(image_id__in=wanted).select_related("image").order_by("pk"):
-            image = found.get(rendition.image_id)
-            if image is None:
-                image = found[rendition.image_id] = rendition.image
-                image.prefetched_renditions = []
-            rendition.image = image  # one instance per image, as Django's prefetch does
-            image.prefetched_renditions.append(rendition)
-        if wanted - found.keys():
-            for image in Image.objects.filter(pk__in=wanted - found.keys()):
-                image.prefetched_renditions = []
-                found[image.pk] = image
-        known.update(found)
-    return {i: known[i] for i in ids if i in known}
+    wanted = {i for i in ids if i}
+    found = {}
+    if not wanted:
+        return found
+    Image = get_image_model()
+    for rendition in Image.get_rendition_model().objects.filter(image_id__in=wanted).select_related("image").order_by("pk"):
+        image = found.get(rendition.image_id)
+        if image is None:
+            image = found[rendition.image_id] = rendition.image
+            image.prefetched_renditions = []
+        rendition.image = image  # one instance per image, as Django's prefetch does
+        image.prefetched_renditions.append(rendition)
+    if wanted - found.keys():
+        for image in Image.objects.filter(pk__in=wanted - found.keys()):
+            image.prefetched_renditions = []
+            found[image.pk] = image
+    return found
 
 
 def image_fields(model) -> list:
@@ -185,26 +178,47 @@ def image_ids(objects: Iterable) -> list:
     return [getattr(obj, field.attname) for obj in objects if obj is not None for field in image_fields(type(obj))]
 
 
-def attach_images(objects: Iterable) -> None:
-    """Fill every image foreign key of these objects (pages of any types, snippets) from one
-    `load_images` query, so `card_image` and `{% responsive_image %}` need no query of their own."""
-    objects = [obj for obj in objects if obj is not None]
-    images = load_images(image_ids(objects))
+def set_images(objects: Iterable, images: dict) -> None:
+    """Fill the image foreign keys of these objects from `images` (by id, e.g. from load_images)."""
     for obj in objects:
+        if obj is None:
+            continue
         for field in image_fields(type(obj)):
             image = images.get(getattr(obj, field.attname))
             if image is not None:
                 field.set_cached_value(obj, image)
 
 
-def stream_image_ids(stream_value) -> list[int]:
-    """The ids of every image chosen in a StreamField value, read from its raw data (so nothing is
-    converted, and nothing fetched, yet): a page gathers them with its other pictures."""
-    from wagtail.blocks import ListBlock, StreamBlock, StructBlock
+def _attached(obj, field) -> bool:
+    """Whether the foreign key already holds an image loaded with its renditions (or no image)."""
+    if getattr(obj, field.attname) is None:
+        return True
+    if not field.is_cached(obj):
+        return False
+    return hasattr(field.get_cached_value(obj), "prefetched_renditions")
+
+
+def attach_images(objects: Iterable) -> None:
+    """Fill every image foreign key of these objects (pages of any types, snippets) from one
+    `load_images` query, so `card_image` and `{% responsive_image %}` need no query of their own.
+    Pictures already attached (e.g. when the page gathered them before rendering) cost nothing."""
+    objects = [obj for obj in objects if obj is not None]
+    missing = [getattr(obj, field.attname) for obj in objects for field in image_fields(type(obj)) if not _attached(obj, field)]
+    if missing:
+        set_images(objects, load_images(missing))
+
+
+def stream_chooser_ids(stream_value, kind: str = "image") -> list[int]:
+    """The ids of every image (kind "image") or page ("page") chosen in a StreamField value, read
+    from its raw data (so nothing is converted, and nothing fetched, yet): a page gathers them with
+    its other pictures and pages."""
+    from wagtail.blocks import ListBlock, PageChooserBlock, StreamBlock, StructBlock
     from wagtail.images.blocks import ImageChooserBlock
 
+    chooser = ImageChooserBlock if kind == "image" else PageChooserBlock
+
     def walk(block, raw):
-        if isinstance(block, ImageChooserBlock):
+        if isinstance(block, chooser):
             if isinstance(raw, int):
                 yield raw
         elif isinstance(block, StructBlock):
@@ -224,6 +238,10 @@ def stream_image_ids(stream_value) -> list[int]:
     if stream_value is None or not hasattr(stream_value, "raw_data"):
         return []
     return list(walk(stream_value.stream_block, list(stream_value.raw_data)))
+
+
+def stream_image_ids(stream_value) -> list[int]:
+    return stream_chooser_ids(stream_value, "image")
 
 
 # --- rendering ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Serving registered layers as cached GeoJSON: model → layer → cached endpoint → map module.
 
 A layer's FeatureCollection is built once and kept in the cache (Redis in production, shared by
-all workers) together with its ETag and Last-Modified, until a signal in portal.signals drops it.
+all workers) together with its ETag and Last-Modified, until portal.cache drops it after a change.
 Building a layer runs the owning app's queries; serving it afterwards runs none, which is what
 lets every map, the "near me" search and the cross-app "nearby" relations lean on it.
 """
@@ -151,9 +151,14 @@ def invalidate(name: str | None = None) -> None:
     # Again once the edit is committed: a visitor's read that started before the commit may have
     # stored the old content in between.
     transaction.on_commit(stored.delete)
-    from portal.cache import purge  # the page cache holds /api/geo/ answers and pages that embed layers
 
-    purge()
+
+def existing_payload(name: str, language: str) -> dict | None:
+    """The layer as it was last built (cache, else stored rows), or None; never builds it."""
+    cached = cache.get(cache_key(name, language))
+    if cached is not None:
+        return cached
+    return _stored_layers([name], language).get(name)
 
 
 def layers_for_model(label: str) -> list[str]:

@@ -52,22 +52,11 @@ class BasePage(Page):
     # Relations a card of this page reads (portal.cards prefetches them for a list of cards).
     card_prefetch: tuple[str, ...] = ()
 
-    # Image fields the page itself shows (hero, share preview, JSON-LD): portal.perf loads them
-    # with the page and all their renditions in one more query.
-    serve_images: tuple[str, ...] = ("share_image",)
-
-    def serve_image_ids(self) -> list:
-        """Every picture the page shows itself: its `serve_images` fields and the images chosen in
-        its StreamFields. portal.perf loads them, with their renditions, in one query."""
-        from wagtail.fields import StreamField
-
-        from portal.images import stream_image_ids
-
-        ids = [getattr(self, self._meta.get_field(name).attname) for name in self.serve_images]
-        for field in self._meta.concrete_fields:
-            if isinstance(field, StreamField):
-                ids.extend(stream_image_ids(getattr(self, field.attname)))
-        return ids
+    def pictured(self) -> list:
+        """The objects whose pictures the page shows (itself, and e.g. the cards it lists): their
+        image foreign keys are loaded with the pictures of its StreamFields, with all their
+        renditions, in one query before it renders (portal.perf.Frame.prepare)."""
+        return [self]
 
     @classmethod
     def serve_companions(cls, pk):
@@ -75,6 +64,15 @@ class BasePage(Page):
         products), so portal.perf fetches them in the page's own query instead of one more; the
         page finds them in `served_companions`. None: it lists none."""
         return None
+
+    def get_view_restrictions(self):
+        """None to check when routing found the page and its ancestors public (portal.perf: the
+        frame's query marked them), else Wagtail's own lookup."""
+        if getattr(self, "portal_public", False):
+            from wagtail.models import PageViewRestriction
+
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
 
     def get_structured_data(self, request) -> list[dict]:
         """schema.org objects for this page (JSON-LD); detail pages extend this list.
@@ -108,21 +106,36 @@ class HomePage(BasePage):
     class Meta:
         verbose_name = _("首页 Home page")
 
-    def serve_image_ids(self) -> list:
-        """The page's own pictures and its collections' cards': the collections are computed here,
-        once per request (portal.blocks.collection_items), so every picture on the home page comes
-        in one query."""
-        from portal.blocks import collection_items
-        from portal.images import image_ids
+    def route(self, request, path_components):
+        """Wagtail's routing, in one query for the whole way down from here (every URL of the site
+        starts at the home page): the page frame, see portal.perf."""
+        from portal.images import stream_chooser_ids
+        from portal.perf import Frame
 
-        ids = super().serve_image_ids()
+        frame = Frame.build(self, path_components, () if path_components else stream_chooser_ids(self.body, "page"))
+        if request is not None:
+            request.portal_frame = frame
+        if path_components:
+            return frame.route(request, path_components)
+        frame.page, frame.ancestors = self, [self]
+        self.portal_public = self._portal_private is False and self.alias_of_id is None
+        frame.prepare(self)
+        return super().route(request, path_components)
+
+    def pictured(self) -> list:
+        """The page and its collections' cards: the collections are computed here, once per page
+        instance (portal.blocks.collection_items), so every picture on the home page comes in one
+        query."""
+        from portal.blocks import collection_items
+
+        items = []
         limit_block = self.body.stream_block.child_blocks["collection"].child_blocks["limit"]
         for raw in self.body.raw_data:
             if raw.get("type") != "collection" or not isinstance(raw.get("value"), dict):
                 continue
             value = raw["value"]
-            ids.extend(image_ids(collection_items(value.get("source"), value.get("limit") or limit_block.get_default())))
-        return ids
+            items.extend(collection_items(value.get("source"), value.get("limit") or limit_block.get_default(), self))
+        return [self, *items]
 
     def get_structured_data(self, request) -> list[dict]:
         """The site itself: a schema.org WebSite with its search, in the page's language."""
@@ -155,6 +168,7 @@ class MapPage(BasePage):
     max_count = 1
     parent_page_types = ["portal.HomePage"]
     subpage_types: list[str] = []
+    shows_all_layers = True  # portal.cache purges it whenever any layer changes
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
     api_fields = [APIField("intro")]
@@ -247,10 +261,12 @@ class LayerFeature(models.Model):
     app's queries (pages, images, renditions, inline rows), reading it back is one query, so a map
     page or a "nearby" list costs one query for all the layers it draws even when the cache is
     empty — after a deploy, or after a publish purged the page cache for an unrelated edit.
-    `portal.layers.invalidate()` deletes a layer's rows whenever its content changes (the signals in
-    portal.signals), and the next read rebuilds it. Row `position` -1 marks a layer as built (an
+    `portal.layers.invalidate()` deletes a layer's rows whenever its content changes (portal.cache,
+    after the change commits), and the next read rebuilds it. Row `position` -1 marks a layer as built (an
     empty layer is built too) and carries its build time.
     """
+
+    page_cache_ignore = True  # a copy of what pages show, not content
 
     layer = models.CharField(max_length=40)
     language = models.CharField(max_length=16)

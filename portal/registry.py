@@ -29,6 +29,21 @@ class Layer:
 
 
 @dataclass
+class Nearby:
+    """Pages of the `consumer` layer list the features of the `shows` layers that lie within `km`
+    of themselves (a route lists the homestays near its line). `km` is a number or a callable
+    taking the consumer's feature. portal.cache uses it to purge exactly the pages that show a
+    changed feature."""
+
+    consumer: str
+    shows: tuple[str, ...]
+    km: float | Callable[[dict], float]
+
+    def km_for(self, feature: dict) -> float:
+        return float(self.km(feature) if callable(self.km) else self.km)
+
+
+@dataclass
 class DemoLoader:
     """A step of `manage.py load_demo`; `load(home, accounts)` builds that app's demo content."""
 
@@ -49,10 +64,33 @@ class Registry:
     # name -> callable(page, limit) returning items related to a page of another app,
     # e.g. "events" gives the upcoming events that editors linked to a route page.
     related: dict[str, Callable[..., list]] = field(default_factory=dict)
+    nearby: list[Nearby] = field(default_factory=list)
+    # model label ("*": any model) -> callables(instance) returning the pages (or URL paths) that
+    # show the instance beyond its own URL, its ancestors and the map layers: a news item that links
+    # a homestay, the product pages a service station stocks. A snippet model nobody registers
+    # purges everything (portal.cache).
+    dependents: dict[str, list[Callable[[Any], Any]]] = field(default_factory=dict)
 
     def register_layer(self, layer: Layer) -> Layer:
         self.layers[layer.name] = layer
         return layer
+
+    def register_nearby(self, consumer: str, shows: tuple[str, ...], km) -> None:
+        self.nearby.append(Nearby(consumer, tuple(shows), km))
+
+    def register_dependents(self, model_label: str, pages: Callable[[Any], Any]) -> None:
+        self.dependents.setdefault(model_label, []).append(pages)
+
+    def dependents_of(self, instance) -> list:
+        """Pages and URL paths that show `instance`, from every app that registered some for its model."""
+        found = []
+        for provider in self.dependents.get(instance._meta.label, []) + self.dependents.get("*", []):
+            found.extend(provider(instance) or ())
+        return found
+
+    def knows_model(self, label: str) -> bool:
+        """Whether an app said which pages show objects of this model (dependents or a map layer)."""
+        return label in self.dependents or any(label in layer.models for layer in self.layers.values())
 
     def register_demo(self, name: str, load: Callable[..., Any], order: int = 100) -> None:
         if not any(d.name == name for d in self.demo_loaders):

@@ -30,11 +30,9 @@ def json_ld(data) -> str:
 
 
 def breadcrumb_list(page, request) -> dict:
-    from portal.perf import chrome
-
-    found = chrome(request)
-    if found is not None and found.page is not None and found.page.pk == page.pk and found.localized_root.depth == 2:
-        crumbs = found.ancestors  # fetched with the page itself (portal/perf.py)
+    frame = getattr(page, "portal_frame", None)
+    if frame is not None and frame.page is not None and frame.page.pk == page.pk and frame.home.depth == 2:
+        crumbs = frame.ancestors  # fetched with the page itself (portal/perf.py)
     else:
         crumbs = list(page.get_ancestors(inclusive=True).filter(depth__gt=1).only("id", "title", "url_path", "depth", "path"))
     return {

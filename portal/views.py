@@ -100,11 +100,10 @@ def geo_layer(request, name):
     except BadParameter as exc:
         return JsonResponse({"error": str(exc)}, status=400, json_dumps_params={"ensure_ascii": False})
 
+    # The language is the URL's (?lang=), never the visitor's headers, so one answer per URL can be
+    # shared by a cache.
     lang = request.GET.get("lang", "")
-    if lang in {code for code, _label in settings.LANGUAGES}:
-        with translation.override(lang):
-            payload = layers.layer_payload(name)
-    else:
+    with translation.override(lang if lang in {code for code, _label in settings.LANGUAGES} else settings.LANGUAGE_CODE):
         payload = layers.layer_payload(name)
     etag = filtered_etag(payload["etag"], bbox, near) if (bbox or near) else payload["etag"]
     last_modified = payload["last_modified"]

@@ -10,6 +10,7 @@ class ProductsConfig(AppConfig):
     def ready(self):
         from portal.registry import Layer, registry
         from products import demo, layers
+        from products.models import NEARBY_KM
 
         registry.register_demo("products", demo.load, order=30)
         registry.register_layer(
@@ -33,3 +34,9 @@ class ProductsConfig(AppConfig):
             )
         )
         registry.register_collection("featured_products", _("河湟田源推荐产品"), layers.featured_products)
+        # What shows what, for the page cache's purges (portal.cache).
+        registry.register_nearby("products", ("routes", "homestays"), km=NEARBY_KM)
+        registry.register_dependents("products.ProductPage", layers.product_station_pages)
+        registry.register_dependents("products.Producer", layers.producer_pages)
+        registry.register_dependents("products.ServiceStation", layers.station_pages)
+        registry.register_dependents("products.VillageProduct", layers.village_pages)

@@ -14,6 +14,7 @@ from wagtail.images import get_image_model
 
 from portal.geo import feature
 from portal.i18n import in_active_language
+from portal.perf import public
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +37,10 @@ def rendition_url(image, spec: str) -> str | None:
 
 
 def restricted_paths() -> list[str]:
-    """Tree paths of private sections, to test many pages for privacy in Python: one query, or
-    none during a page request that has already seen them (portal.perf)."""
-    from portal.perf import all_restrictions
+    """Tree paths of private sections, to test many pages for privacy in Python: one query."""
+    from wagtail.models import PageViewRestriction
 
-    return [restriction.page.path for restriction in all_restrictions()]
+    return list(PageViewRestriction.objects.values_list("page__path", flat=True))
 
 
 def is_public(page, paths: list[str]) -> bool:
@@ -102,7 +102,7 @@ def product_features() -> list[dict]:
 def station_features() -> list[dict]:
     from products.models import ProductIndexPage, ServiceStation
 
-    index = in_active_language(ProductIndexPage.objects.live().public()).order_by("path").first()
+    index = in_active_language(public(ProductIndexPage.objects.live())).order_by("path").first()
     features = []
     for station in ServiceStation.objects.filter(location__isnull=False):
         url = index.station_url(station) if index else ""
@@ -115,5 +115,54 @@ def featured_products(limit: int = 3, request=None) -> list:
     from products.models import ProductPage
 
     # the block attaches the pictures (portal.images); the origins give the cards' counties
-    pages = in_active_language(ProductPage.objects.live().public()).filter(featured=True).prefetch_related("origins").order_by("path")
+    pages = in_active_language(public(ProductPage.objects.live())).filter(featured=True).prefetch_related("origins").order_by("path")
     return list(pages[:limit])
+
+
+# --- what shows what (portal.cache purges these pages when the object changes) -------------------
+
+
+def _index_paths(suffix: str) -> list[str]:
+    """`suffix` under every product index page, in every language (e.g. the station list)."""
+    from urllib.parse import urlsplit
+
+    from products.models import ProductIndexPage
+
+    paths = []
+    for index in ProductIndexPage.objects.all():
+        url = index.get_full_url()
+        if url:
+            paths.append(urlsplit(url).path + suffix)
+    return paths
+
+
+def station_pages(station) -> list:
+    """A station's own page, the station list, and the products it stocks (they list it)."""
+    from products.models import ProductPage
+
+    return [*_index_paths(f"stations/{station.pk}/"), *_index_paths("stations/"), *ProductPage.objects.filter(station_links__station=station)]
+
+
+def product_station_pages(page) -> list:
+    """The pages of the stations that stock a product (a station page lists its products)."""
+    from products.models import ProductStation
+
+    ids = ProductStation.objects.filter(page_id=page.pk).values_list("station_id", flat=True)
+    return [path for pk in ids for path in _index_paths(f"stations/{pk}/")]
+
+
+def producer_pages(producer) -> list:
+    from products.models import ProductPage
+
+    return list(ProductPage.objects.filter(producer=producer))
+
+
+def village_pages(village) -> list:
+    """一村一品 villages are mapped on the product index (the index itself is always purged with its
+    products; here because a village is not a page) and link one product."""
+    from products.models import ProductIndexPage
+
+    pages = list(ProductIndexPage.objects.all())
+    if village.product_page_id:
+        pages.append(village.product_page)
+    return pages

@@ -318,6 +318,11 @@ class ProductIndexPage(RoutablePageMixin, BasePage):
             context.update(index_context(self, request))
         return context
 
+    def get_cached_paths(self):
+        # The station list shows no product; a station's own page is purged by its saves and its
+        # products' (products.layers.station_pages, product_station_pages).
+        return ["/", "stations/"]
+
     @path("stations/", name="stations")
     def stations(self, request):
         from products.views import stations_context
@@ -338,7 +343,6 @@ class ProductIndexPage(RoutablePageMixin, BasePage):
 
 
 class ProductPage(BasePage):
-    serve_images = ("image", "share_image")  # loaded with the page (portal.perf)
     serve_related = ("producer",)
     serve_renditions = False  # product_context attaches every picture on the page in one query
     other_products_shown = 6  # "<producer>'s other products" on the page

@@ -156,8 +156,6 @@ def download_response(content: bytes | str, content_type: str, page, extension: 
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}.{extension}\"; filename*=UTF-8''{quote(utf8_name)}"
     response["X-Content-Type-Options"] = "nosniff"
-    # "private" keeps the anonymous page cache from storing it: the cache drops Content-Disposition
-    response["Cache-Control"] = "private, max-age=300"
     return response
 
 

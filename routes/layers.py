@@ -10,9 +10,10 @@ from portal.geo import feature
 def _live_routes():
     """Live, public routes, each once: in the active language, else in the default one (portal.i18n)."""
     from portal.i18n import in_active_language
+    from portal.perf import public
     from routes.models import RoutePage
 
-    return in_active_language(RoutePage.objects.live().public())
+    return in_active_language(public(RoutePage.objects.live()))
 
 
 def _thumb(image) -> str:
@@ -40,6 +41,7 @@ def route_features() -> list[dict]:
             colour=r.colour,
             length_km=round(r.length_km, 1),
             max_alt_m=r.max_alt_m,
+            nearby_km=float(r.nearby_km or 5),
             summary=r.summary,
             thumbnail=_thumb(r.hero_image),
         )
@@ -84,3 +86,14 @@ def stop_features() -> list[dict]:
 def featured_routes(limit: int = 3, request=None) -> list:
     """The home page's routes section; its block attaches the cards' pictures (portal.images)."""
     return list(_live_routes().select_related("locale").order_by("path")[:limit])
+
+
+def routes_linking(instance) -> list:
+    """Routes whose itinerary links the page (a stop's homestay or product shows its title there)."""
+    from wagtail.models import Page
+
+    from routes.models import RoutePage
+
+    if not isinstance(instance, Page):
+        return []
+    return list(RoutePage.objects.filter(stops__link_page=instance.pk).distinct())

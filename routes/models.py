@@ -119,10 +119,10 @@ class RouteIndexPage(BasePage):
         verbose_name = _("线路 Routes index")
 
     def routes(self):
+        from portal.perf import public
+
         return (
-            RoutePage.objects.child_of(self)
-            .live()
-            .public()
+            public(RoutePage.objects.child_of(self).live())
             .select_related("hero_image", "locale")
             .prefetch_related(Prefetch("hero_image__renditions", queryset=_renditions(*rendition_specs("card"))))
             .annotate(stop_count=Count("stops"))
@@ -167,8 +167,6 @@ def _nearest_once(pairs: list, limit: int) -> list[dict]:
 
 class RoutePage(RoutablePageMixin, BasePage):
     """A route: a line on the map, ordered stops, the facts a visitor plans with, and downloads."""
-
-    serve_images = ("hero_image", "share_image")
 
     theme = models.CharField(_("主题 Theme"), max_length=20, choices=THEME_CHOICES, blank=True)
     summary = models.TextField(_("简介 Summary"), max_length=300, help_text=_("One or two sentences for cards, map popups and search results."))
@@ -427,6 +425,10 @@ class RoutePage(RoutablePageMixin, BasePage):
         return super().serve_preview(request, mode_name)
 
     # -- downloads -----------------------------------------------------------------------
+    def get_cached_paths(self):
+        # Purged with the page (portal.cache): the downloads carry the same line and stops.
+        return ["/", "gpx/", "kml/", "geojson/", "print/"]
+
     def _export(self, request, builder):
         return builder(self, list(self.stops.all()), self.get_full_url(request) or "")
 

@@ -6,9 +6,13 @@ def _fresh_cache():
     """Each test starts with an empty cache so cached pages/layers never leak between tests."""
     from django.core.cache import cache
 
+    from portal.cache import forget_pending
+
     cache.clear()
+    forget_pending()  # a TestCase's transaction never commits: its changes must not reach the next test
     yield
     cache.clear()
+    forget_pending()
 
 
 @pytest.fixture(autouse=True)

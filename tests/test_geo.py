@@ -234,9 +234,11 @@ class GeoLayerEndpointTests(LayerTestMixin, TestCase):
         from django.core.cache import cache
         from wagtail_factories import ImageFactory
 
+        image = ImageFactory()
         self.get()
         self.assertIsNotNone(cache.get(layers.cache_key("testpoints")))
-        ImageFactory()  # thumbnails in layers point at renditions of images
+        image.title = "换了一张"  # thumbnails in layers point at renditions of images
+        image.save()
         self.assertIsNone(cache.get(layers.cache_key("testpoints")))
 
     def test_nearby_helper(self):

@@ -93,9 +93,10 @@ class CountedPaginator(Paginator):
 
 
 def _site_root(request):
-    from portal.perf import localized_root
+    from portal.perf import Frame
 
-    return localized_root(request)
+    frame = Frame.for_request(request)  # the menu's query: no query of its own
+    return frame.home if frame is not None else None
 
 
 def searchable_pages(request):

@@ -56,11 +56,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so a hit costs no other middleware: a page is stored with every header the middleware
-    # below added (security headers, Permissions-Policy, the CSP it was rendered with) and replayed
-    # as it was (portal/cache.py). portal/wsgi.py serves hits even before Django (PageCacheWSGI).
-    "portal.cache.AnonymousPageCacheMiddleware",
+    # First, so it sees every cookie the middleware below sets: whether a shared cache (Varnish,
+    # a CDN) may keep the response (portal/cache.py).
+    "portal.cache.CacheControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # ETags on pages, 304 for a browser that has the page already.
+    "django.middleware.http.ConditionalGetMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -135,7 +136,7 @@ STATICFILES_FINDERS = [
 ]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("PORTAL_MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
 
 STORAGES = {
@@ -152,9 +153,16 @@ CACHES = {
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-# Anonymous full-page cache (portal/cache.py): purged on every publish; this bounds time-based sections.
-PAGE_CACHE_ENABLED = True
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# Page cache: a reverse proxy in front of the portal (deploy/varnish/portal.vcl) keeps anonymous
+# pages this long (s-maxage) unless purged first; it bounds time-based sections (upcoming events).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Purges through Wagtail's frontend cache (portal.cache): PORTAL_VARNISH_URL is where Varnish
+# listens, e.g. http://127.0.0.1:8000. Without it nothing is purged (and nothing is cached).
+WAGTAILFRONTENDCACHE = {}
+if os.environ.get("PORTAL_VARNISH_URL"):
+    WAGTAILFRONTENDCACHE["varnish"] = {"BACKEND": "portal.cache.VarnishBackend", "LOCATION": os.environ["PORTAL_VARNISH_URL"]}
+# Translations are pages of their own, purged as such: no /<language>/ copies of every URL.
+WAGTAILFRONTENDCACHE_LANGUAGES: list[str] = []
 
 WAGTAIL_SITE_NAME = "西宁乡村文旅门户"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")

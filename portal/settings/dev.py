@@ -7,6 +7,3 @@ INTERNAL_IPS = ["127.0.0.1"]
 # Serve static files straight from the apps (no collectstatic needed outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-
-# Editors running the portal locally expect to see edits immediately.
-PAGE_CACHE_ENABLED = False

@@ -16,9 +16,6 @@ MEDIA_ROOT = BASE_DIR / "artifacts" / "test-media"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
-# Most tests change content through the ORM and re-read it; tests/test_cache.py switches it on.
-PAGE_CACHE_ENABLED = False
-
 # Django's test Client.login() calls authenticate() without a request, which django-axes refuses;
 # tests/test_security_login.py switches axes back on to test the lockout through real requests.
 AXES_ENABLED = False

@@ -1,30 +1,23 @@
 from django import template
-from wagtail.models import Page, Site
+
+from portal.perf import Frame
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def main_menu(context):
-    """The home page's children marked 'show in menus', in the request's language."""
-    from portal.perf import chrome
-
-    request = context.get("request")
-    found = chrome(request)
-    if found is not None:
-        return found.menu  # fetched with the page itself (portal/perf.py)
-    site = Site.find_for_request(request) if request else None
-    if site is None:
-        return []
-    root = site.root_page.localized
-    return list(Page.objects.live().public().in_menu().child_of(root).only("id", "title", "url_path", "path", "depth", "locale_id"))
+    """The home page's live, public children marked 'show in menus', in the request's language
+    (from the page frame: fetched with the page itself, see portal/perf.py)."""
+    frame = Frame.for_request(context.get("request"))
+    return frame.menu if frame is not None else []
 
 
 @register.simple_tag(takes_context=True)
 def site_root(context):
-    from portal.perf import localized_root
-
-    return localized_root(context.get("request"))
+    """The home page in the request's language."""
+    frame = Frame.for_request(context.get("request"))
+    return frame.home if frame is not None else None
 
 
 @register.simple_tag

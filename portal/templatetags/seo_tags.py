@@ -48,7 +48,7 @@ def page_translations(context, page):
     """Live translations of the page (including itself), for hreflang links and the switcher."""
     from portal.perf import live_translations
 
-    return live_translations(page)  # memoised per request: the switcher uses the same list
+    return live_translations(page, context.get("request"))  # the switcher uses the same list
 
 
 @register.simple_tag(takes_context=True)

@@ -2,10 +2,8 @@
 
 Why a server in a subprocess (gunicorn, like `make serve`) and not pytest-django's in-process
 live_server: the other tests flush or roll back the test database at will, while these tests need
-the whole demo site (`load_demo`, as `make run` shows it) for the session. So the suite builds a
-throw-away database of its own: a temporary SQLite file, or, when DATABASE_URL names PostgreSQL,
-a database `test_<name>_browser` on that server (created and dropped here), so CI's PostgreSQL run
-exercises PostgreSQL here too. Nothing is shared with the in-process tests, and the server runs on
+the whole demo site (`load_demo`, as `make run` shows it) for the session, in a throw-away database
+of its own (tests/servers.py). Nothing is shared with the in-process tests, and the server runs on
 the second core.
 
 One Playwright instance and one Chromium serve the whole session. Playwright's sync API keeps an
@@ -21,18 +19,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.browser.support import VIEWPORTS
+from tests.servers import free_port, throwaway_database, wait_until_up
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
@@ -58,40 +54,6 @@ def pytest_configure(config):
 
 
 # ------------------------------------------------------------------------------------- server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _browser_database(workdir: Path):
-    """(database URL for the server, cleanup) — see the module docstring."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        return f"sqlite:///{workdir / 'portal.sqlite3'}", lambda: None
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"test_{parts.path.lstrip('/') or 'postgres'}_browser"
-    admin = {
-        "host": parts.hostname or None,
-        "port": parts.port or None,
-        "user": parts.username or None,
-        "password": parts.password or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-
-    def run(sql):
-        with psycopg.connect(**admin) as conn:
-            conn.execute(sql)
-
-    run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    run(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}")), lambda: run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
@@ -133,8 +95,8 @@ def portal(chromium_path, tmp_path_factory):
     """The demo portal, served by gunicorn from its own database, for the whole session."""
     workdir = tmp_path_factory.mktemp("browser-portal")
     (workdir / "media").mkdir()
-    port = _free_port()
-    db_url, drop_database = _browser_database(workdir)
+    port = free_port()
+    db_url, drop_database = throwaway_database(workdir, "browser")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.browser.settings",
@@ -161,7 +123,7 @@ def portal(chromium_path, tmp_path_factory):
             )
         portal = Portal(url=f"http://127.0.0.1:{port}", log=log, **data)
         try:
-            _wait_until_up(portal, server)
+            wait_until_up(portal.url + "/healthz", server, log)
             yield portal
         finally:
             server.terminate()
@@ -172,20 +134,6 @@ def portal(chromium_path, tmp_path_factory):
                 server.wait()
     finally:
         drop_database()
-
-
-def _wait_until_up(portal: Portal, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the portal server exited ({server.returncode}):\n{portal.log_tail()}", pytrace=False)
-        try:
-            with urllib.request.urlopen(portal.url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"the portal server did not answer within {timeout}s:\n{portal.log_tail()}", pytrace=False)
 
 
 # ------------------------------------------------------------------------------------- browser
