@@ -68,7 +68,6 @@ ENV = {
     "REDIS_URL": os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/5"),
     "PORT": str(PORT),
     "BACKEND_PORT": str(BACKEND_PORT),
-    "PORTAL_VARNISH_URL": BASE,
     "PORTAL_SEARCH_RATE": "1000000/m",  # the cold round loads search straight from one address
     "VARNISH_WORKDIR": str(Path(tempfile.gettempdir()) / f"portal-bench-varnish-{PORT}"),
 }
