@@ -19,6 +19,7 @@ def main(out: str) -> None:
     from portal.layers import nearby
     from routes.models import RoutePage
 
+    call_command("collectstatic", interactive=False, verbosity=0)  # production's manifest storage needs it
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_demo", stdout=io.StringIO(), stderr=io.StringIO())
     home = Site.objects.get(is_default_site=True).root_page.specific
