@@ -3,18 +3,37 @@
 import json
 import os
 import shutil
+import time
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core import serializers
 from django.core.management import call_command
-from django.db import connections
+from django.core.management.base import CommandError
+from django.db import OperationalError, connections
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 _SERIALIZED: dict[str, str] = {}
+
+
+def _flush(alias, patience=10.0):
+    """Empty the database, waiting out a live-server thread still answering the previous test's
+    last request: on SQLite's shared in-memory database its open read holds a table lock, and the
+    flush fails with "database table is locked" until that request ends."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            # Sequences kept as Django's own teardown keeps them: the reloaded rows take the low ids.
+            call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True, reset_sequences=False, database=alias)
+            return
+        except CommandError as error:
+            locked = isinstance(error.__cause__, OperationalError) and "locked" in str(error.__cause__)
+            if not locked or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 class FromMigratedState:
@@ -55,8 +74,7 @@ class FromMigratedState:
     def _fixture_setup(cls):
         cls._keep_serialized_state()
         for alias in cls._databases_names(include_mirrors=False):
-            # Sequences kept as Django's own teardown keeps them: the reloaded rows take the low ids.
-            call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True, reset_sequences=False, database=alias)
+            _flush(alias)
             serialized = getattr(connections[alias], "_test_serialized_contents", None)
             if serialized:
                 content_types = [row for row in json.loads(serialized) if row["model"] == "contenttypes.contenttype"]
