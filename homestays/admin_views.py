@@ -49,7 +49,7 @@ class InviteOwnerView(ManageRequiredMixin, WagtailAdminTemplateMixin, FormView):
 
     template_name = "homestays/admin/invite_owner.html"
     form_class = InviteOwnerForm
-    page_title = _("邀请民宿业主 Invite a homestay owner")
+    page_title = _("邀请民宿业主")
     header_icon = "user"
 
     def get_index(self):
@@ -95,7 +95,7 @@ class TransferOwnerView(ManageRequiredMixin, WagtailAdminTemplateMixin, FormView
 
     template_name = "homestays/admin/transfer_owner.html"
     form_class = TransferOwnerForm
-    page_title = _("更换民宿业主 Change a listing's owner")
+    page_title = _("更换民宿业主")
     header_icon = "user"
 
     def setup(self, request, *args, **kwargs):
@@ -176,7 +176,7 @@ class InquiryViewSet(ModelViewSet):
     model = Inquiry
     name = "homestay_inquiries"
     icon = "mail"
-    menu_label = _("住宿咨询 Inquiries")
+    menu_label = _("住宿咨询")
     menu_name = "homestay-inquiries"
     menu_order = 205
     add_to_admin_menu = True

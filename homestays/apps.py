@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 class HomestaysConfig(AppConfig):
     name = "homestays"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = _("民宿 Homestays")
+    verbose_name = _("民宿")
 
     def ready(self):
         from django.db.models.signals import post_save
@@ -19,6 +19,7 @@ class HomestaysConfig(AppConfig):
         from portal.registry import Layer, registry
 
         registry.register_demo("homestays", demo.load, order=20)
+        registry.register_demo_translation("homestays", demo.load_english, order=20)
         registry.register_layer(
             Layer(
                 "homestays",
@@ -27,10 +28,11 @@ class HomestaysConfig(AppConfig):
                 models=("homestays.HomestayPage",),
                 colour="#8a5a2b",
                 order=30,
+                near_listing="homestays.HomestayIndexPage",  # /homestays/?near=塔尔寺
             )
         )
         # A homestay page lists the routes within NEARBY_ROUTES_KM of the house.
         registry.register_nearby("homestays", ("routes",), km=NEARBY_ROUTES_KM)
-        registry.register_collection("featured_homestays", _("河湟精品民宿推荐 Featured homestays"), layers.featured_homestays)
+        registry.register_collection("featured_homestays", _("河湟精品民宿推荐"), layers.featured_homestays)
         register_permission_policy(Inquiry, InquiryPermissionPolicy(Inquiry))
         post_save.connect(assign_homestay_workflow, sender=HomestayIndexPage, dispatch_uid="homestays-assign-workflow")

@@ -413,11 +413,37 @@ def load(ctx):
     return index
 
 
+# What each listing's demo pictures draw (portal.illustrations motifs): the house, then its
+# surroundings (the gallery's 周边).
+PICTURES = {
+    "kayang-huahai": ("courtyard", "flowers"),
+    "xinachuan-qingke": ("courtyard", "barley"),
+    "taersi-suyoudeng": ("courtyard", "monastery"),
+    "shangwuzhuang-mujia": ("courtyard", "yak"),
+    "duoba-yunshan": ("cabin", "forest"),
+    "diaogou-huaer": ("courtyard", "huaer"),
+    "bianmagou-huahai": ("cabin", "flowers"),
+    "shuobei-zangjia": ("courtyard", "village"),
+    "yaozigou-muwu": ("cabin", "forest"),
+    "laoyeshan-qiaotou": ("courtyard", "mountain"),
+    "danggaer-paideng": ("courtyard", "old_town"),
+    "daheigou-senlin": ("cabin", "forest"),
+    "zongjiagou-shanju": ("courtyard", "mountain"),
+    "riyueshan-muzhang": ("tent", "mountain"),
+}
+
+
+def _room_motif(room_type: str) -> str:
+    return "kang" if "炕" in room_type else "cabin" if "木屋" in room_type else "tent" if "牧帐" in room_type else "bedroom"
+
+
 def _create_listing(index, spec, n, users, ctx):
     owner = users.get(spec["owner"]) or users.get("editor")
     editor = users.get("editor")
     collection = owner_collection(owner) if spec["owner"].startswith("owner") and owner else None
-    hero = demo_image(f"民宿 · {spec['title']}", spec["palette"], collection=collection)
+    house, around = PICTURES.get(spec["slug"], ("courtyard", spec["palette"]))
+    title_en = LISTINGS_EN.get(spec["slug"], {}).get("title", "") or f"Homestay {spec['title']}"
+    hero = demo_image(f"民宿 · {spec['title']}", house, caption=spec["title"], caption_en=title_en, collection=collection)
     lat, lon = spec["point"]
     page = HomestayPage(
         title=spec["title"],
@@ -448,7 +474,14 @@ def _create_listing(index, spec, n, users, ctx):
         description=[("paragraph", f"<p>{spec['summary']}</p><p>{DEMO_NOTE}</p>")],
     )
     for order, room in enumerate(spec["rooms"]):
-        room_photo = demo_image(f"房间 · {spec['title']} · {room.room_type}", spec["palette"], collection=collection)
+        room_photo = demo_image(
+            f"房间 · {spec['title']} · {room.room_type}",
+            _room_motif(room.room_type),
+            caption=room.room_type,
+            name=f"{spec['title']} · {room.room_type}",
+            caption_en=f"{ROOM_TYPES_EN.get(room.room_type, 'Room')}, {title_en}" if title_en else "",
+            collection=collection,
+        )
         page.rooms.add(
             HomestayRoom(
                 sort_order=order,
@@ -459,10 +492,16 @@ def _create_listing(index, spec, n, users, ctx):
                 photos=[("photo", room_photo)],
             )
         )
-    for order, label in enumerate(("院子", "周边")):
-        page.gallery_images.add(
-            HomestayGalleryImage(sort_order=order, image=demo_image(f"民宿 · {spec['title']} · {label}", spec["palette"], collection=collection), caption=label)
+    for order, (label, motif, label_en) in enumerate((("院子", "courtyard", "the courtyard"), ("周边", around, "the surroundings"))):
+        image = demo_image(
+            f"民宿 · {spec['title']} · {label}",
+            motif,
+            caption=label,
+            name=f"{spec['title']} · {label}",
+            caption_en=f"{title_en}, {label_en}" if title_en else "",
+            collection=collection,
         )
+        page.gallery_images.add(HomestayGalleryImage(sort_order=order, image=image, caption=label))
     page.live = spec["state"] == "live"
     index.add_child(instance=page)
     if spec["owner"].startswith("owner") and owner:
@@ -506,3 +545,212 @@ def _demo_inquiries(owner1):
             notify_attempts=1,
             created=timezone.now() - dt.timedelta(days=i * 3),
         )
+
+
+# English copies (/en/homestays/...), by slug: the live listings only (a draft or a listing waiting
+# in review has nothing public to translate yet). Proper names keep their Chinese beside the
+# English so a visitor can show them to a driver or match them to road signs.
+TOWNSHIPS_EN = {
+    "拦隆口镇": "Lanlongkou Town",
+    "鲁沙尔镇": "Lushar Town",
+    "上五庄镇": "Shangwuzhuang Town",
+    "多巴镇": "Duoba Town",
+    "朔北藏族乡": "Shuobei Tibetan Township",
+    "宝库乡": "Baoku Township",
+    "桥头镇": "Qiaotou Town",
+    "城关镇": "Chengguan Town",
+    "日月藏族乡": "Riyue Tibetan Township",
+}
+VILLAGES_EN = {
+    "卡阳村": "Kayang Village",
+    "拦隆口村": "Lanlongkou Village",
+    "窎沟村": "Diaogou Village",
+    "边麻沟村": "Bianmagou Village",
+    "宗家沟村": "Zongjiagou Village",
+}
+ROOM_TYPES_EN = {
+    "花园大床房": "Garden double room",
+    "家庭房": "Family room",
+    "标准间": "Twin room",
+    "炕房": "Kang room (heated brick bed)",
+    "藏式大床房": "Tibetan-style double room",
+    "大通铺": "Dormitory",
+    "无障碍大床房": "Accessible double room",
+    "四合院大床房": "Courtyard double room",
+    "花海木屋": "Flower-field cabin",
+    "亲子木屋": "Family cabin",
+    "藏式炕房": "Tibetan kang room",
+    "林间木屋": "Forest cabin",
+    "家庭木屋": "Family forest cabin",
+    "三人间": "Triple room",
+    "套房": "Suite",
+    "石屋大床房": "Stone-house double room",
+    "牧帐": "Herder's tent",
+    "大牧帐": "Large herder's tent",
+}
+BEDS_EN = {
+    "一张1.8米大床": "One 1.8 m double bed",
+    "一张1.8米大床 + 两张1.2米单人床": "One 1.8 m double bed + two 1.2 m single beds",
+    "两张1.2米单人床": "Two 1.2 m single beds",
+    "土炕（可睡4人）": "Heated brick kang (sleeps 4)",
+    "土炕（可睡5人）": "Heated brick kang (sleeps 5)",
+    "一张1.5米大床": "One 1.5 m double bed",
+    "六张单人床": "Six single beds",
+    "一张1.5米大床 + 一张1.2米单人床": "One 1.5 m double bed + one 1.2 m single bed",
+    "两张1.5米大床": "Two 1.5 m double beds",
+    "三张1.2米单人床": "Three 1.2 m single beds",
+    "一张1.8米大床 + 沙发床": "One 1.8 m double bed + sofa bed",
+    "两张单人床": "Two single beds",
+}
+LISTINGS_EN = {
+    "kayang-huahai": {
+        "title": "Kayang Flower Sea Courtyard 卡阳花海小院",
+        "summary": "An earth-and-timber courtyard house below the Kayang rural park: flower fields and spruce forest outside the window, forest boardwalks at dawn.",
+        "meals": "Breakfast included (barley flatbread, yoghurt, milk tea). Farmhouse lunch and dinner on request.",
+        "specialities": "Hand-held mutton, tianpei (fermented barley), barley liquor; mushroom picking and wild greens in summer.",
+        "season": "All year (flowers best May–October)",
+        "languages": "Mandarin, Qinghai dialect",
+    },
+    "xinachuan-qingke": {
+        "title": "Xinachuan Barley Farmhouse 西纳川青稞园农家院",
+        "summary": "A farmhouse beside the barley fields: go out to the fields with your hosts, grind roasted barley flour and brew barley liquor.",
+        "meals": "Farmhouse meals charged per person; breakfast ¥20 per person.",
+        "specialities": "Roasted barley flour, gou jiao niao flatbread, barley liquor making.",
+        "season": "All year",
+        "languages": "Mandarin, Qinghai dialect",
+    },
+    "shangwuzhuang-mujia": {
+        "title": "Shangwuzhuang Herder's Home 上五庄牧家乐",
+        "summary": "A herding family in the upper Xinachuan valley; in summer you can watch the yak herds move to their pastures.",
+        "meals": "Halal kitchen: hand-held mutton, niangpi cold noodles.",
+        "specialities": "Yoghurt, qula dried curd, yak jerky.",
+        "season": "May–October",
+        "languages": "Mandarin, Qinghai dialect",
+    },
+    "duoba-yunshan": {
+        "title": "Duoba Spruce Guesthouse 多巴云杉民宿",
+        "summary": "Next to the Duoba high-altitude training base: a good base for runners acclimatising at 2,300 m.",
+        "meals": "Breakfast ¥25 per person; athletes' meals on request.",
+        "specialities": "",
+        "season": "All year",
+        "languages": "Mandarin, English",
+    },
+    "diaogou-huaer": {
+        "title": "Diaogou Hua'er Courtyard 窎沟花儿院",
+        "summary": "A courtyard house in Diaogou village whose hosts sing hua'er folk songs; barley dries in the yard and embroidery hangs on the walls.",
+        "meals": "Breakfast included; earthen hotpot for dinner on request.",
+        "specialities": "Hua'er singing, embroidery workshops, barley liquor.",
+        "season": "All year (Bianmagou flowers June–October)",
+        "languages": "Mandarin, Qinghai dialect, Tibetan",
+    },
+    "shuobei-zangjia": {
+        "title": "Shuobei Tibetan Family Courtyard 朔北藏家院子",
+        "summary": "A Tibetan family's courtyard, with all the butter tea and tsampa you can eat.",
+        "meals": "Breakfast included: butter tea, tsampa, yoghurt.",
+        "specialities": "",
+        "season": "All year",
+        "languages": "Mandarin, Tibetan",
+    },
+    "yaozigou-muwu": {
+        "title": "Yaozigou Forest Cabins 鹞子沟林间木屋",
+        "summary": "Log cabins inside the forest scenic area; at night you hear the stream.",
+        "meals": "The scenic area's restaurant is a five-minute walk away.",
+        "specialities": "Forest walks, birdwatching.",
+        "season": "May–October",
+        "languages": "Mandarin",
+    },
+    "laoyeshan-qiaotou": {
+        "title": "Qiaotou Family Inn below Laoye Mountain 老爷山下桥头人家",
+        "summary": "A family-run inn at the edge of the county town, the handiest base for the Laoye Mountain hua'er fair.",
+        "meals": "",
+        "specialities": "",
+        "season": "All year",
+        "languages": "Mandarin, Qinghai dialect",
+    },
+    "danggaer-paideng": {
+        "title": "Dan'gaer Lantern Inn 丹噶尔古城排灯客栈",
+        "summary": "A courtyard inn on the old street of Dan'gaer; at the Lantern Festival and Laba the lanterns are right outside the gate.",
+        "meals": "Breakfast included; the old town is full of snacks: niangpi, tianpei, mutton-sausage noodles.",
+        "specialities": "Lantern-making workshops (book ahead).",
+        "season": "All year",
+        "languages": "Mandarin, Qinghai dialect, English",
+    },
+    "daheigou-senlin": {
+        "title": "Daheigou Forest Farmhouse 大黑沟森林人家",
+        "summary": "A farmhouse at the gate of the forest park: cool in summer and good for children.",
+        "meals": "Farmhouse meals; they will also cook what you bring.",
+        "specialities": "",
+        "season": "May–October",
+        "languages": "Mandarin",
+    },
+    "zongjiagou-shanju": {
+        "title": "Zongjiagou Stone Chamber Lodge 宗家沟石室山居",
+        "summary": "A stone-walled courtyard on the mountain road to the “Stone Chamber of the Queen Mother of the West”.",
+        "meals": "Breakfast included.",
+        "specialities": "",
+        "season": "April–October",
+        "languages": "Mandarin, Tibetan",
+    },
+    "riyueshan-muzhang": {
+        "title": "Riyue Mountain Herders' Tent Camp 日月山牧帐营地",
+        "summary": "A herders' tent camp at 3,400 m for sunrise and the stars; take the altitude at your own pace.",
+        "meals": "Breakfast included; hand-held mutton for dinner.",
+        "specialities": "Horse riding, horse racing fair (July).",
+        "season": "June–September",
+        "languages": "Mandarin, Tibetan",
+    },
+}
+HOUSE_RULES_EN = (
+    "Please show your ID card (passport for foreign visitors) at check-in: guests are registered by name as the law requires.\n"
+    "Quiet after 22:00.\nNo smoking indoors.\nDays and nights differ a lot on the plateau: bring a jacket."
+)
+DEMO_NOTE_EN = "(Demo content: the homestay names, prices and contact details are invented.)"
+
+
+def load_english(ctx):
+    """English copies of the live listings, with their rooms and gallery (after /en/homestays/ exists)."""
+    from wagtail.models import Locale
+
+    from portal.demo import translate_page
+
+    editor = ctx.users.get("editor")
+    for n, spec in enumerate(LISTINGS):
+        english = LISTINGS_EN.get(spec["slug"])
+        source = HomestayPage.objects.filter(slug=spec["slug"], locale=Locale.get_default(), live=True).first()
+        if english is None or source is None:
+            continue
+        township = TOWNSHIPS_EN.get(spec["township"], spec["township"])
+        village = VILLAGES_EN.get(spec["village"], spec["village"])
+
+        def fill(page, english=english):
+            rooms = list(page.rooms.all())
+            for room in rooms:
+                room.room_type = ROOM_TYPES_EN.get(room.room_type, room.room_type)
+                room.beds = BEDS_EN.get(room.beds, room.beds)
+            page.rooms = rooms
+            gallery = list(page.gallery_images.all())
+            for item in gallery:
+                item.caption = {"院子": "The courtyard", "周边": "Around the house"}.get(item.caption, item.caption)
+            page.gallery_images = gallery
+
+        page, made = translate_page(
+            source,
+            ctx.locale,
+            user=editor,
+            fill=fill,
+            title=english["title"],
+            summary=english["summary"],
+            search_description=english["summary"],
+            township=township,
+            village=village,
+            address=f"No. {n + 1}, {village or township or 'county town'} (demo address)",
+            brand_certificate_no=source.brand_certificate_no.replace("示例", "DEMO"),
+            meals=english["meals"],
+            specialities=english["specialities"],
+            open_season=english["season"],
+            languages=english["languages"],
+            house_rules=HOUSE_RULES_EN,
+            description=[("paragraph", f"<p>{english['summary']}</p><p>{DEMO_NOTE_EN}</p>")],
+        )
+        if made:
+            ctx.log(f"Created the English homestay /en/homestays/{page.slug}/")

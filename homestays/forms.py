@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from homestays.models import Amenity, County, Grade, Inquiry
 from homestays.validators import PHONE_HELP, normalise_phone
 from portal.forms import HoneypotMixin
+from portal.places import place_choices, place_named
 
 MAX_NIGHTS = 30
 BOOKING_HORIZON_DAYS = 365
 DISTANCE_CHOICES = [(2, _("2 公里内")), (5, _("5 公里内")), (10, _("10 公里内")), (20, _("20 公里内"))]
 DEFAULT_KM = 5
-SORT_CHOICES = [("", _("推荐")), ("price", _("价格从低到高")), ("-price", _("价格从高到低")), ("distance", _("离所选线路最近"))]
+SORT_CHOICES = [("", _("推荐")), ("price", _("价格从低到高")), ("-price", _("价格从高到低")), ("distance", _("离所选地点或线路最近"))]
 
 
 class LenientMultipleChoiceField(forms.MultipleChoiceField):
@@ -51,6 +52,9 @@ class HomestayFilterForm(forms.Form):
     )
     guests = forms.IntegerField(label=_("入住人数"), required=False, min_value=1, max_value=100, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     amenities = LenientMultipleChoiceField(label=_("设施"), required=False, choices=Amenity.choices, widget=forms.CheckboxSelectMultiple)
+    # Any stop or sight of the gazetteer (portal.places); what it lists comes from the data, and a
+    # name typed into the URL (?near=塔尔寺, ?near=Kumbum) is matched as search matches it.
+    near = forms.CharField(label=_("离…最近"), required=False, widget=forms.Select)
     route = forms.ChoiceField(label=_("靠近线路"), required=False, choices=[("", _("不限线路"))])
     km = forms.TypedChoiceField(label=_("距离"), required=False, coerce=int, choices=DISTANCE_CHOICES, empty_value=None, initial=DEFAULT_KM)
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORT_CHOICES)
@@ -60,7 +64,24 @@ class HomestayFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.routes = routes or {}
         self.fields["route"].choices = [("", _("不限线路"))] + [(key, r["name"]) for key, r in self.routes.items()]
+        self.fields["near"].widget.choices = [("", _("不限地点"))] + place_choices()
+        self.near_place = None  # the portal.places.Place ?near= named, once cleaned
         self._notes: list[str] = []
+        self.unknown_place = False
+
+    def clean_near(self):
+        """A place of the gazetteer, by its canonical name; an unknown one is dropped with a note
+        saying so (the list then shows every homestay, not an empty page)."""
+        text = " ".join((self.cleaned_data.get("near") or "").split())[:60]
+        if not text:
+            return ""
+        match = place_named(text)
+        if match is None:
+            self.unknown_place = True
+            self._notes.append(str(_("没有找到叫“%(name)s”的站点或景点，下面是全部民宿。请在“离…最近”里选一个地点。") % {"name": text[:30]}))
+            return ""
+        self.near_place = match.place
+        return match.place.name
 
     def clean(self):
         cleaned = super().clean()
@@ -68,9 +89,9 @@ class HomestayFilterForm(forms.Form):
         if lo is not None and hi is not None and lo > hi:
             cleaned["price_min"], cleaned["price_max"] = hi, lo
             self._notes.append(str(_("最低价高于最高价，已按 %(lo)s–%(hi)s 元筛选。") % {"lo": hi, "hi": lo}))
-        if cleaned.get("sort") == "distance" and not cleaned.get("route"):
+        if cleaned.get("sort") == "distance" and not cleaned.get("route") and not cleaned.get("near"):
             cleaned["sort"] = ""
-            self._notes.append(str(_("按距离排序需要先选择一条线路，现按推荐排序。")))
+            self._notes.append(str(_("按距离排序需要先选择一个地点或一条线路，现按推荐排序。")))
         return cleaned
 
     def filters(self) -> dict:
@@ -99,6 +120,13 @@ class HomestayFilterForm(forms.Form):
         if dropped:
             notes.append(str(_("未知的设施已忽略：%(codes)s") % {"codes": "、".join(str(d)[:30] for d in dropped[:5])}))
         return notes + self._notes
+
+    def has_invalid_values(self) -> bool:
+        """Whether something asked for was dropped (not merely corrected, as a swapped price range):
+        the page still lists, but answers 400 so the junk URL is neither indexed nor cached."""
+        self.filters()
+        dropped = getattr(self.fields["amenities"], "dropped", [])
+        return any(name != "__all__" for name in self.errors) or bool(dropped) or self.unknown_place
 
     def querystring(self, without: str | None = None, **overrides) -> str:
         data = {k: v for k, v in self.filters().items() if k != without}
@@ -211,15 +239,15 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
 
 class InviteOwnerForm(forms.Form):
     username = forms.CharField(
-        label=_("登录用户名 Username"),
+        label=_("登录用户名"),
         max_length=150,
         validators=[UnicodeUsernameValidator()],
-        help_text=_("业主登录后台用的名字，例如 zhuoma 或手机号。Letters, digits and @/./+/-/_ only."),
+        help_text=_("业主登录后台用的名字，例如 zhuoma 或手机号。"),
     )
-    name = forms.CharField(label=_("业主姓名 Owner's name"), max_length=150)
-    email = forms.EmailField(label=_("电子邮箱 E-mail"), help_text=_("设置密码的链接和住宿咨询都发到这个邮箱。"))
-    title = forms.CharField(label=_("民宿名称 Listing title"), max_length=200)
-    county = forms.ChoiceField(label=_("县区 County"), choices=County.choices)
+    name = forms.CharField(label=_("业主姓名"), max_length=150)
+    email = forms.EmailField(label=_("电子邮箱"), help_text=_("设置密码的链接和住宿咨询都发到这个邮箱。"))
+    title = forms.CharField(label=_("民宿名称"), max_length=200)
+    county = forms.ChoiceField(label=_("县区"), choices=County.choices)
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
@@ -242,7 +270,7 @@ class InviteOwnerForm(forms.Form):
 
 
 class TransferOwnerForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("新业主 New owner"), queryset=get_user_model().objects.none())
+    owner = forms.ModelChoiceField(label=_("新业主"), queryset=get_user_model().objects.none())
 
     def __init__(self, *args, **kwargs):
         from homestays.owners import OWNERS_GROUP

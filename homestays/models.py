@@ -21,7 +21,6 @@ from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
-from wagtail.images.api.fields import ImageRenditionField
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Orderable, PageManager
 from wagtail.query import PageQuerySet
@@ -29,11 +28,13 @@ from wagtail.search import index
 
 from homestays.fields import ChoiceListField
 from homestays.validators import PHONE_HELP, normalise_phone, tel_href, validate_phone
+from portal.api_fields import RequestImageRenditionField
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
 from portal.images import rendition_specs
 from portal.models import BasePage
-from portal.places import County
+from portal.panels import MapFieldPanel
+from portal.places import County, place_name
 
 # Pages render pictures by portal.images preset; these are for map markers and the API.
 THUMB_SPEC = "fill-160x120|format-webp"
@@ -84,7 +85,7 @@ HomestayPageManager = PageManager.from_queryset(HomestayPageQuerySet)
 class HomestayIndexPage(BasePage):
     """/homestays/: the filterable list and map of listings."""
 
-    intro = RichTextField(_("导语 Intro"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(_("导语"), blank=True, features=["bold", "italic", "link"])
     per_page = 12
 
     max_count = 1
@@ -96,7 +97,7 @@ class HomestayIndexPage(BasePage):
     api_fields = [APIField("intro")]
 
     class Meta:
-        verbose_name = _("民宿 Homestays index")
+        verbose_name = _("民宿栏目")
 
     def get_context(self, request, *args, **kwargs):
         from homestays.views import index_context
@@ -104,6 +105,12 @@ class HomestayIndexPage(BasePage):
         context = super().get_context(request, *args, **kwargs)
         context.update(index_context(self, request))
         return context
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        if getattr(response, "context_data", None) and response.context_data.get("filter_invalid"):
+            response.status_code = 400  # bad filter values: listed without them, explained, and not cached
+        return response
 
 
 def _editor_field(name: str, **kwargs) -> FieldPanel:
@@ -113,48 +120,46 @@ def _editor_field(name: str, **kwargs) -> FieldPanel:
 class HomestayPage(RoutablePageMixin, BasePage):
     serve_renditions = False  # homestay_context attaches every picture on the page in one query
 
-    summary = models.CharField(_("一句话简介 Summary"), max_length=200, blank=True, help_text=_("显示在列表卡片和搜索结果里。One sentence for cards."))
-    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("主图 Main photo"))
+    summary = models.CharField(_("一句话简介"), max_length=200, blank=True, help_text=_("显示在列表卡片和搜索结果里。"))
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("主图"))
 
     # Where
-    county = models.CharField(_("县区 County"), max_length=20, choices=County.choices, db_index=True)
-    township = models.CharField(_("乡镇 Township"), max_length=60, blank=True)
-    village = models.CharField(_("村 Village"), max_length=60, blank=True)
-    address = models.CharField(_("地址 Address"), max_length=200, blank=True)
-    location = GeoJSONField(
-        _("位置 Location"), geom_types=("Point",), null=True, blank=True, help_text=_("在地图上点一下民宿的位置。Click the map where the house is.")
-    )
+    county = models.CharField(_("县区"), max_length=20, choices=County.choices, db_index=True)
+    township = models.CharField(_("乡镇"), max_length=60, blank=True)
+    village = models.CharField(_("村"), max_length=60, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    location = GeoJSONField(_("位置"), geom_types=("Point",), null=True, blank=True, help_text=_("在地图上点一下民宿的位置。"))
 
     # Quality
-    grade = models.CharField(_("等级 Grade"), max_length=10, choices=Grade.choices, default=Grade.UNRATED, db_index=True, help_text=_("LB/T 065 旅游民宿等级"))
-    brand_certified = models.BooleanField(_("河湟精品民宿认证 河湟精品民宿 certified"), default=False)
-    brand_certificate_no = models.CharField(_("认证编号 Certificate number"), max_length=60, blank=True)
+    grade = models.CharField(_("等级"), max_length=10, choices=Grade.choices, default=Grade.UNRATED, db_index=True, help_text=_("LB/T 065 旅游民宿等级"))
+    brand_certified = models.BooleanField(_("河湟精品民宿认证"), default=False)
+    brand_certificate_no = models.CharField(_("认证编号"), max_length=60, blank=True)
 
     # Stay
-    amenities = ChoiceListField(_("设施与服务 Amenities"), choices=Amenity.choices)
-    meals = models.TextField(_("餐饮 Meals"), blank=True, help_text=_("例如：含早餐；可预订农家午餐、晚餐。"))
-    specialities = models.TextField(_("特色美食与体验 Local specialities"), blank=True, help_text=_("例如：手抓羊肉、青稞酒、酸奶；采摘、花儿演唱。"))
-    check_in_time = models.TimeField(_("入住时间 Check-in from"), default="14:00")
-    check_out_time = models.TimeField(_("退房时间 Check-out by"), default="12:00")
-    open_season = models.CharField(_("营业季节 Open season"), max_length=80, blank=True, default="全年", help_text=_("例如：全年，或 5月—10月"))
-    languages = models.CharField(_("服务语言 Languages spoken"), max_length=120, blank=True, default="普通话", help_text=_("例如：普通话、青海话、藏语、英语"))
-    house_rules = models.TextField(_("入住须知 House rules"), blank=True)
+    amenities = ChoiceListField(_("设施与服务"), choices=Amenity.choices)
+    meals = models.TextField(_("餐饮"), blank=True, help_text=_("例如：含早餐；可预订农家午餐、晚餐。"))
+    specialities = models.TextField(_("特色美食与体验"), blank=True, help_text=_("例如：手抓羊肉、青稞酒、酸奶；采摘、花儿演唱。"))
+    check_in_time = models.TimeField(_("入住时间"), default="14:00")
+    check_out_time = models.TimeField(_("退房时间"), default="12:00")
+    open_season = models.CharField(_("营业季节"), max_length=80, blank=True, default="全年", help_text=_("例如：全年，或 5月—10月"))
+    languages = models.CharField(_("服务语言"), max_length=120, blank=True, default="普通话", help_text=_("例如：普通话、青海话、藏语、英语"))
+    house_rules = models.TextField(_("入住须知"), blank=True)
 
     # Contact (public)
-    phone = models.CharField(_("联系电话 Phone"), max_length=30, blank=True, validators=[validate_phone], help_text=PHONE_HELP)
-    wechat_id = models.CharField(_("微信号 WeChat ID"), max_length=40, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=[validate_phone], help_text=PHONE_HELP)
+    wechat_id = models.CharField(_("微信号"), max_length=40, blank=True)
 
     # Registration: editors only; the public sees 已备案.
-    business_licence_no = models.CharField(_("营业执照编号 Business licence no."), max_length=60, blank=True)
-    special_trade_permit_no = models.CharField(_("特种行业许可证编号 Special trade permit no."), max_length=60, blank=True)
+    business_licence_no = models.CharField(_("营业执照编号"), max_length=60, blank=True)
+    special_trade_permit_no = models.CharField(_("特种行业许可证编号"), max_length=60, blank=True)
 
-    description = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("详细介绍 Description"))
-    featured = models.BooleanField(_("首页推荐 Featured"), default=False, help_text=_("Show on the home page's 河湟精品民宿 section."))
+    description = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("详细介绍"))
+    featured = models.BooleanField(_("首页推荐"), default=False, help_text=_("在首页“河湟精品民宿”栏目中展示。"))
 
     # Derived from the rooms on every save (see save()); never edited by hand.
-    min_price = models.PositiveIntegerField(_("最低价 Lowest price"), null=True, blank=True, editable=False, db_index=True)
-    max_price = models.PositiveIntegerField(_("最高价 Highest price"), null=True, blank=True, editable=False)
-    total_capacity = models.PositiveIntegerField(_("可住人数 Guests"), default=0, editable=False, db_index=True)
+    min_price = models.PositiveIntegerField(_("最低价"), null=True, blank=True, editable=False, db_index=True)
+    max_price = models.PositiveIntegerField(_("最高价"), null=True, blank=True, editable=False)
+    total_capacity = models.PositiveIntegerField(_("可住人数"), default=0, editable=False, db_index=True)
 
     objects = HomestayPageManager()
 
@@ -163,12 +168,8 @@ class HomestayPage(RoutablePageMixin, BasePage):
 
     content_panels = BasePage.content_panels + [
         HelpPanel(
-            content=_(
-                "<p>填好后点页面底部的 <strong>“提交 民宿审核”</strong>，编辑审核通过后才会在网站上显示。"
-                "只点“保存草稿”不会提交审核。</p>"
-                "<p>Fill in the listing, then use <strong>Submit to 民宿审核</strong> at the bottom: an editor checks it before it goes live.</p>"
-            ),
-            heading=_("怎么用 How this works"),
+            content=_("<p>填好后点页面底部的 <strong>“提交审核”</strong>，编辑审核通过后才会在网站上显示。只点“保存草稿”不会提交审核。</p>"),
+            heading=_("怎么用"),
         ),
         FieldPanel("summary"),
         FieldPanel("image"),
@@ -176,11 +177,12 @@ class HomestayPage(RoutablePageMixin, BasePage):
             [
                 FieldRowPanel([FieldPanel("county"), FieldPanel("township"), FieldPanel("village")]),
                 FieldPanel("address"),
-                FieldPanel("location"),
+                # owners place the house on the map; the raw GeoJSON is for editors (高级)
+                MapFieldPanel("location", raw_permission=MANAGE_PERMISSION),
             ],
-            heading=_("位置 Where"),
+            heading=_("位置"),
         ),
-        InlinePanel("rooms", heading=_("房间与价格 Rooms and prices"), label=_("房间 Room"), min_num=1),
+        InlinePanel("rooms", heading=_("房间与价格"), label=_("房间"), min_num=1),
         FieldPanel("amenities"),
         MultiFieldPanel(
             [
@@ -190,21 +192,21 @@ class HomestayPage(RoutablePageMixin, BasePage):
                 FieldPanel("specialities"),
                 FieldPanel("house_rules"),
             ],
-            heading=_("入住信息 Stay"),
+            heading=_("入住信息"),
         ),
-        FieldRowPanel([FieldPanel("phone"), FieldPanel("wechat_id")], heading=_("联系方式 Contact")),
-        MultipleChooserPanel("gallery_images", chooser_field_name="image", heading=_("相册 Gallery"), label=_("照片 Photo")),
+        FieldRowPanel([FieldPanel("phone"), FieldPanel("wechat_id")], heading=_("联系方式")),
+        MultipleChooserPanel("gallery_images", chooser_field_name="image", heading=_("相册"), label=_("照片")),
         FieldPanel("description"),
     ]
     # Editor-only fields are FieldPanels with a permission: Wagtail then leaves them out of an
     # owner's form altogether, so an owner can neither see nor post them (hiding a whole tab
     # would only hide it). Owners also never get the slug: the listing's URL is the editors' call.
     review_panels = [
-        FieldRowPanel([_editor_field("grade"), _editor_field("featured")], heading=_("等级与推荐 Grade")),
+        FieldRowPanel([_editor_field("grade"), _editor_field("featured")], heading=_("等级与推荐")),
         FieldRowPanel([_editor_field("brand_certified"), _editor_field("brand_certificate_no")], heading=_("河湟精品民宿")),
         FieldRowPanel(
             [_editor_field("business_licence_no"), _editor_field("special_trade_permit_no")],
-            heading=_("证照（仅编辑可见，公众只看到“已备案”）Licences (editors only)"),
+            heading=_("证照（仅编辑可见，公众只看到“已备案”）"),
         ),
     ]
     promote_panels = [
@@ -215,10 +217,10 @@ class HomestayPage(RoutablePageMixin, BasePage):
     ]
     edit_handler = TabbedInterface(
         [
-            ObjectList(content_panels, heading=_("民宿信息 Listing")),
-            ObjectList(review_panels, heading=_("审核 Review")),
-            ObjectList(promote_panels, heading=_("推广 Promote")),
-            ObjectList(BasePage.settings_panels, heading=_("设置 Settings")),
+            ObjectList(content_panels, heading=_("民宿信息")),
+            ObjectList(review_panels, heading=_("审核")),
+            ObjectList(promote_panels, heading=_("推广")),
+            ObjectList(BasePage.settings_panels, heading=_("设置")),
         ]
     )
 
@@ -235,7 +237,7 @@ class HomestayPage(RoutablePageMixin, BasePage):
     # Public fields only: never licence numbers, the owner or the WeChat ID (private contact).
     api_fields = [
         APIField("summary"),
-        APIField("image", serializer=ImageRenditionField(HERO_SPEC)),
+        APIField("image", serializer=RequestImageRenditionField(HERO_SPEC)),
         APIField("county"),
         APIField("township"),
         APIField("village"),
@@ -265,9 +267,9 @@ class HomestayPage(RoutablePageMixin, BasePage):
     show_qr = True
 
     class Meta:
-        verbose_name = _("民宿 Homestay")
-        verbose_name_plural = _("民宿 Homestays")
-        permissions = [("manage_homestays", _("管理民宿业主、证照与全部咨询 Manage homestay owners, licences and all inquiries"))]
+        verbose_name = _("民宿")
+        verbose_name_plural = _("民宿")
+        permissions = [("manage_homestays", _("管理民宿业主、证照与全部咨询"))]
 
     # ------------------------------------------------------------------ derived values
 
@@ -293,7 +295,7 @@ class HomestayPage(RoutablePageMixin, BasePage):
         super().clean()
         errors = {}
         if self.brand_certified and not self.brand_certificate_no.strip():
-            errors["brand_certificate_no"] = _("已认证的民宿需要填写认证编号。A certified homestay needs its certificate number.")
+            errors["brand_certificate_no"] = _("已认证的民宿需要填写认证编号。")
         if self.phone:
             try:
                 self.phone = normalise_phone(self.phone)
@@ -315,12 +317,7 @@ class HomestayPage(RoutablePageMixin, BasePage):
 
     @property
     def place(self) -> str:
-        parts = []
-        for part in (self.get_county_display(), self.township, self.village):
-            part = str(part or "").strip()
-            if part and part not in parts:
-                parts.append(part)
-        return "".join(parts)
+        return place_name(self.get_county_display(), self.township, self.village)
 
     @property
     def price_label(self) -> str:
@@ -407,13 +404,13 @@ class HomestayPage(RoutablePageMixin, BasePage):
 
 class HomestayRoom(Orderable):
     page = ParentalKey(HomestayPage, on_delete=models.CASCADE, related_name="rooms")
-    room_type = models.CharField(_("房型 Room type"), max_length=60, help_text=_("例如：标准间、大床房、家庭房、炕房"))
-    beds = models.CharField(_("床位 Beds"), max_length=80, blank=True, help_text=_("例如：两张1.2米单人床"))
-    capacity = models.PositiveSmallIntegerField(_("可住人数 Sleeps"), default=2, validators=[MinValueValidator(1), MaxValueValidator(20)])
+    room_type = models.CharField(_("房型"), max_length=60, help_text=_("例如：标准间、大床房、家庭房、炕房"))
+    beds = models.CharField(_("床位"), max_length=80, blank=True, help_text=_("例如：两张1.2米单人床"))
+    capacity = models.PositiveSmallIntegerField(_("可住人数"), default=2, validators=[MinValueValidator(1), MaxValueValidator(20)])
     price_per_night = models.PositiveIntegerField(
-        _("每晚价格（元）Price per night (CNY)"), validators=[MinValueValidator(1), MaxValueValidator(100_000)], help_text=_("人民币，整数")
+        _("每晚价格（元）"), validators=[MinValueValidator(1), MaxValueValidator(100_000)], help_text=_("人民币，整数")
     )
-    photos = StreamField([("photo", ImageChooserBlock(label=_("照片 Photo")))], blank=True, verbose_name=_("房间照片 Photos"))
+    photos = StreamField([("photo", ImageChooserBlock(label=_("照片")))], blank=True, verbose_name=_("房间照片"))
 
     panels = [
         FieldRowPanel([FieldPanel("room_type"), FieldPanel("beds")]),
@@ -423,8 +420,8 @@ class HomestayRoom(Orderable):
     api_fields = [APIField("room_type"), APIField("beds"), APIField("capacity"), APIField("price_per_night")]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("房间 Room")
-        verbose_name_plural = _("房间 Rooms")
+        verbose_name = _("房间")
+        verbose_name_plural = _("房间")
 
     def __str__(self):
         return f"{self.room_type} ¥{self.price_per_night}"
@@ -441,38 +438,38 @@ class HomestayRoom(Orderable):
 
 class HomestayGalleryImage(Orderable):
     page = ParentalKey(HomestayPage, on_delete=models.CASCADE, related_name="gallery_images")
-    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+", verbose_name=_("照片 Photo"))
-    caption = models.CharField(_("说明 Caption"), max_length=200, blank=True)
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+", verbose_name=_("照片"))
+    caption = models.CharField(_("说明"), max_length=200, blank=True)
 
     panels = [FieldPanel("image"), FieldPanel("caption")]
-    api_fields = [APIField("image", serializer=ImageRenditionField(GALLERY_SPEC)), APIField("caption")]
+    api_fields = [APIField("image", serializer=RequestImageRenditionField(GALLERY_SPEC)), APIField("caption")]
 
 
 class Inquiry(models.Model):
     """A traveller's question to one listing. Saved before anything else happens (mail may fail);
     `notified` / `notify_attempts` let `send_pending_inquiry_notices` retry the owner's e-mail."""
 
-    listing = models.ForeignKey(HomestayPage, on_delete=models.CASCADE, related_name="inquiries", verbose_name=_("民宿 Listing"))
-    name = models.CharField(_("称呼 Name"), max_length=60)
-    phone = models.CharField(_("电话 Phone"), max_length=30)
-    arrival = models.DateField(_("入住日期 Arrival"))
-    departure = models.DateField(_("离店日期 Departure"))
-    guests = models.PositiveSmallIntegerField(_("人数 Guests"))
-    message = models.TextField(_("留言 Message"), blank=True, max_length=2000)
-    consent = models.BooleanField(_("同意联系 Consent to be contacted"), default=False)
-    created = models.DateTimeField(_("提交时间 Received"), default=timezone.now, db_index=True)
+    listing = models.ForeignKey(HomestayPage, on_delete=models.CASCADE, related_name="inquiries", verbose_name=_("民宿"))
+    name = models.CharField(_("称呼"), max_length=60)
+    phone = models.CharField(_("电话"), max_length=30)
+    arrival = models.DateField(_("入住日期"))
+    departure = models.DateField(_("离店日期"))
+    guests = models.PositiveSmallIntegerField(_("人数"))
+    message = models.TextField(_("留言"), blank=True, max_length=2000)
+    consent = models.BooleanField(_("同意联系"), default=False)
+    created = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
-    notified = models.BooleanField(_("已通知业主 Owner notified"), default=False, db_index=True)
-    notify_attempts = models.PositiveSmallIntegerField(_("通知尝试次数 Notice attempts"), default=0)
-    last_notify_error = models.CharField(_("最近一次通知错误 Last notice error"), max_length=300, blank=True)
+    notified = models.BooleanField(_("已通知业主"), default=False, db_index=True)
+    notify_attempts = models.PositiveSmallIntegerField(_("通知尝试次数"), default=0)
+    last_notify_error = models.CharField(_("最近一次通知错误"), max_length=300, blank=True)
 
     # An inquiry never shows on public pages: saving one must not purge the page cache.
     page_cache_ignore = True
 
     class Meta:
         ordering = ["-created"]
-        verbose_name = _("住宿咨询 Inquiry")
-        verbose_name_plural = _("住宿咨询 Inquiries")
+        verbose_name = _("住宿咨询")
+        verbose_name_plural = _("住宿咨询")
 
     def __str__(self):
         return f"{self.name} · {self.arrival:%m-%d}–{self.departure:%m-%d} · {self.listing.title}"

@@ -32,12 +32,13 @@ from homestays.models import (
     HomestayPage,
 )
 from homestays.notifications import send_inquiry_notice
-from portal.geo import distance_to_geometry_km, feature
+from portal.geo import distance_to_geometry_km, feature, haversine_km
 from portal.i18n import children_in_language
 from portal.images import load_images, set_images
 from portal.layers import layer_payload, nearby
 from portal.middleware import client_ip
 from portal.perf import public
+from portal.places import NEAR_KM
 from portal.registry import registry
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def index_context(index: HomestayIndexPage, request) -> dict:
     listings = list(listings.for_cards())
 
     route = routes.get(filters.get("route", ""))
+    place = form.near_place if "near" in filters else None
     if route:
         # No GIS: the distance to a line is computed here, on the few hundred listings at most.
         km = filters["km"]
@@ -104,12 +106,25 @@ def index_context(index: HomestayIndexPage, request) -> dict:
                 if item.distance_km <= km:
                     near.append(item)
         listings = near
-        if sort == "distance":
+        if sort == "distance" and not place:
             listings.sort(key=lambda item: item.distance_km)
+    if place:
+        # "Near 塔尔寺": within NEAR_KM of the stop, nearest first unless a price order was asked for.
+        within = []
+        for item in listings:
+            if item.location:
+                item.near_km = haversine_km(item.location["coordinates"], place.geometry["coordinates"])
+                if item.near_km <= NEAR_KM:
+                    within.append(item)
+        listings = within
+        if sort in ("", "distance"):
+            listings.sort(key=lambda item: item.near_km)
 
     features = []
     if route:
         features.append(feature(route["geometry"], name=route["name"], url=route["url"], kind="route", colour=route["colour"]))
+    if place:
+        features.append(feature(place.geometry, name=place.name, url=place.url, kind=place.kind, kind_label=place.kind_label, summary=" · ".join(place.routes)))
     for item in listings:
         item.thumb_url = rendition_url(item.image, THUMB_SPEC)
         if item.location:
@@ -125,6 +140,7 @@ def index_context(index: HomestayIndexPage, request) -> dict:
         "guests": _("人数"),
         "amenities": _("设施"),
         "route": _("线路"),
+        "near": _("离…最近"),
     }
     for name, label in labels.items():
         if name in filters:
@@ -133,6 +149,7 @@ def index_context(index: HomestayIndexPage, request) -> dict:
         "filter_form": form.clean_form(),
         "filters": filters,
         "filter_notes": form.notes(),
+        "filter_invalid": form.has_invalid_values(),
         "filter_query": form.querystring(),
         "removable_filters": removable,
         "homestays": page_obj,
@@ -140,6 +157,8 @@ def index_context(index: HomestayIndexPage, request) -> dict:
         "homestay_count": len(listings),
         "homestays_geo": feature_collection(features),
         "selected_route": route,
+        "near_place": place,
+        "near_km": NEAR_KM,
         "route_count": len(routes),
         "amenity_choices": Amenity.choices,
     }

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.action_menu import SubmitForModerationMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
@@ -54,13 +55,13 @@ class InviteMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_invite_menu_item():
-    return InviteMenuItem(_("邀请民宿业主 Invite owner"), reverse("homestays_invite_owner"), name="homestays-invite", icon_name="user", order=206)
+    return InviteMenuItem(_("邀请民宿业主"), reverse("homestays_invite_owner"), name="homestays-invite", icon_name="user", order=206)
 
 
 @hooks.register("register_page_header_buttons")
 def transfer_owner_button(page, user, view_name=None, next_url=None):
     if isinstance(page.specific_deferred, HomestayPage) and can_manage(user):
-        yield Button(_("更换业主 Change owner"), reverse("homestays_transfer_owner", args=(page.pk,)), icon_name="user", priority=60)
+        yield Button(_("更换业主"), reverse("homestays_transfer_owner", args=(page.pk,)), icon_name="user", priority=60)
 
 
 @hooks.register("construct_homepage_panels")
@@ -83,6 +84,32 @@ def trim_owner_menu(request, menu_items):
     """A short sidebar for owners. Cosmetic: what they cannot reach is refused by permissions."""
     if is_owner_only(request.user):
         menu_items[:] = [item for item in menu_items if item.name in OWNER_MENU_ITEMS]
+
+
+class SubmitForReviewMenuItem(SubmitForModerationMenuItem):
+    """Wagtail's "Submit to <workflow>" under the plain words an owner looks for: 提交审核."""
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        page = context.get("page")
+        state = page.current_workflow_state if page and page.pk else None
+        needs_changes = state is not None and state.status == state.STATUS_NEEDS_CHANGES
+        context["label"] = _t("修改后重新提交审核") if needs_changes else _t("提交审核")
+        return context
+
+
+@hooks.register("construct_page_action_menu")
+def owners_submit_first(menu_items, request, context):
+    """For an owner, 提交审核 is the main button and 保存草稿 goes under the arrow: a listing only
+    changes on the site once an editor approved it, and a saved draft alone reaches no editor.
+    Wagtail makes the first item of the menu the main button."""
+    if not is_owner_only(request.user):
+        return
+    for index, item in enumerate(menu_items):
+        if item.name == SubmitForModerationMenuItem.name:
+            menu_items.pop(index)
+            menu_items.insert(0, SubmitForReviewMenuItem(order=item.order))
+            return
 
 
 @hooks.register("construct_page_chooser_queryset")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class NewsConfig(AppConfig):
     name = "news"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = _("资讯 News")
+    verbose_name = _("资讯")
 
     def ready(self):
         from django.db.models.signals import post_save
@@ -16,8 +16,9 @@ class NewsConfig(AppConfig):
         from portal.registry import registry
 
         registry.register_demo("news", demo.load, order=40)
-        registry.register_collection("upcoming_events", _("近期节庆活动 Upcoming festivals"), providers.upcoming_events)
-        registry.register_collection("latest_news", _("最新资讯 Latest news"), providers.latest_news)
+        registry.register_demo_translation("news", demo.load_english, order=40)
+        registry.register_collection("upcoming_events", _("近期节庆活动"), providers.upcoming_events)
+        registry.register_collection("latest_news", _("最新资讯"), providers.latest_news)
         registry.register_related("events", providers.related_events)
         registry.register_related("news", providers.related_news)
         registry.register_related("feeds", providers.feed_links)  # <link rel="alternate"> on the home page

@@ -1,7 +1,8 @@
 """iCalendar (RFC 5545) for events, with the icalendar library.
 
 Times keep their Asia/Shanghai zone (TZID plus a generated VTIMEZONE) so a visitor in another zone
-sees the festival at the right local hour. The UID is derived from the page's translation_key,
+sees the festival at the right local hour; all-day events (a flower season, a week of festival days)
+are dates, which no zone shifts. The UID is derived from the page's translation_key,
 so re-downloading or re-subscribing updates an event rather than duplicating it; DTSTAMP is the
 last publication time, so the same content gives byte-identical output (and a stable ETag).
 """
@@ -14,6 +15,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vGeo
 
 from news.models import local_tz
@@ -27,9 +29,15 @@ def event_component(page, request) -> Event:
     stamp = page.last_published_at or page.latest_revision_created_at or timezone.now()
     event.add("dtstamp", stamp.astimezone(datetime.UTC))
     event.add("last-modified", stamp.astimezone(datetime.UTC))
-    event.add("dtstart", page.event_start.astimezone(local_tz()))
-    if page.event_end:
-        event.add("dtend", page.event_end.astimezone(local_tz()))
+    if page.all_day:
+        # Dates (VALUE=DATE): the season or festival is on every day, wherever the reader is;
+        # DTEND is exclusive (RFC 5545 3.6.1), the day after the last day.
+        event.add("dtstart", page.first_day)
+        event.add("dtend", page.last_day + datetime.timedelta(days=1))
+    else:
+        event.add("dtstart", page.event_start.astimezone(local_tz()))
+        if page.event_end:
+            event.add("dtend", page.event_end.astimezone(local_tz()))
     event.add("summary", page.title)
     event.add("location", page.venue or page.title)
     if page.venue_location and page.venue_location.get("type") == "Point":
@@ -38,13 +46,13 @@ def event_component(page, request) -> Event:
     event.add("url", request.build_absolute_uri(page.get_url(request=request)))
     lines = [page.lead]
     if page.lunar_note:
-        lines.append(f"农历：{page.lunar_note}")
+        lines.append(_("农历：%(note)s") % {"note": page.lunar_note})
     if page.organiser:
-        lines.append(f"主办：{page.organiser}")
+        lines.append(_("主办：%(organiser)s") % {"organiser": page.organiser})
     if page.admission:
-        lines.append(f"门票：{page.admission}")
+        lines.append(_("门票：%(admission)s") % {"admission": page.admission})
     if page.booking_url:
-        lines.append(f"预约：{page.booking_url}")
+        lines.append(_("预约：%(url)s") % {"url": page.booking_url})
     event.add("description", strip_tags("\n".join(line for line in lines if line)))
     categories = [tag.name for tag in page.tags.all()]
     if categories:
@@ -65,7 +73,8 @@ def build_calendar(events, request, name: str) -> Calendar:
     starts = []
     for page in events:
         cal.add_component(event_component(page, request))
-        starts.append(page.event_start.astimezone(local_tz()).date())
+        if not page.all_day:
+            starts.append(page.event_start.astimezone(local_tz()).date())
     if starts:
         # Only the zone's rules for the years the events span, not its whole history.
         cal.add_missing_timezones(first_date=min(starts) - datetime.timedelta(days=366), last_date=max(starts) + datetime.timedelta(days=366))

@@ -181,6 +181,7 @@ def items(today: datetime.date) -> list[dict]:
             "event": dict(
                 start=at(zhengyue_next, 8),
                 end=at(zhengyue_next + datetime.timedelta(days=10), 22),
+                all_day=True,  # eleven festival days
                 venue="湟中区鲁沙尔镇塔尔寺",
                 where="塔尔寺",
                 lunar_note="农历正月初八至十八；正月十五晚酥油花灯会",
@@ -201,6 +202,7 @@ def items(today: datetime.date) -> list[dict]:
             "event": dict(
                 start=at(liuyue_next, 7),
                 end=at(liuyue_next + datetime.timedelta(days=6), 18),
+                all_day=True,  # seven festival days
                 venue="湟中区鲁沙尔镇塔尔寺",
                 where="塔尔寺",
                 lunar_note="农历六月初三至初九；初六或初七展佛",
@@ -264,6 +266,7 @@ def items(today: datetime.date) -> list[dict]:
             "event": dict(
                 start=at(flowers_next, 0),
                 end=at(datetime.date(flowers_next.year, 10, 15), 23, 59),
+                all_day=True,  # a season
                 venue="大通县朔北藏族乡边麻沟村",
                 where="边麻沟",
                 organiser="朔北藏族乡人民政府",
@@ -318,6 +321,35 @@ def route_pages(slugs):
     return [pages[s] for s in slugs if s in pages]
 
 
+# What each item's demo picture draws (portal.illustrations motif) and its short caption, by
+# slug without its year.
+MOTIFS = {
+    "sanxiang-gongcheng": ("fields", "三乡工程"),
+    "three-routes-launch": ("ceremony", "精品线路发布"),
+    "shimin-xiaxiang-launch": ("ceremony", "市民下乡"),
+    "laoyeshan-huaerhui": ("huaer", "老爷山花儿会"),
+    "taersi-zhengyue-fahui": ("butter_lantern", "塔尔寺酥油花灯"),
+    "taersi-liuyue-fahui": ("thangka", "塔尔寺晒大佛"),
+    "huangyuan-paideng-yuanxiao": ("lantern", "元宵排灯展"),
+    "huangyuan-paideng-laba": ("lantern", "腊八排灯"),
+    "bianmagou-huahai": ("flowers", "边麻沟花海"),
+    "nongmin-fengshoujie": ("harvest", "农民丰收节"),
+}
+
+
+def _picture(spec):
+    """The item's picture: described in words (the image's alt text, English from NEWS_EN), so
+    the page and its English copy both say what it shows."""
+    import re
+
+    key = re.sub(r"-\d{4}$", "", spec["slug"])
+    english = NEWS_EN.get(key) or NEWS_EN.get(spec["slug"]) or {}
+    year = re.search(r"-(\d{4})$", spec["slug"])
+    title_en = english.get("title", "").format(year=year.group(1) if year else "")
+    motif, caption = MOTIFS.get(key, (spec["palette"], ""))
+    return demo_image(spec["title"] + "（示意图）", motif, caption=caption or spec["title"], name=spec["title"], caption_en=title_en)
+
+
 def build(index, spec) -> NewsPage:
     event = spec.get("event") or {}
     page = NewsPage(
@@ -327,13 +359,14 @@ def build(index, spec) -> NewsPage:
         lead=spec["lead"],
         source=spec["source"],
         body=spec["body"],
-        image=demo_image(spec["title"] + "（示意图）", spec["palette"]),
-        image_alt=f"{spec['title']}（生成的示意图）",
+        image=_picture(spec),
+        image_alt="",  # the picture's own description says what it shows, in either language
         search_description=spec["lead"][:150],
     )
     if event:
         lon, lat = PLACES[event["where"]]
         page.is_event = True
+        page.all_day = event.get("all_day", False)
         page.event_start = event["start"]
         page.event_end = event["end"]
         page.venue = event["venue"]
@@ -401,3 +434,180 @@ def review_demo(index, editor, today, existing):
     index.add_child(instance=page)
     page.save_revision(user=editor)
     workflow.start(page, editor)
+
+
+# English copies (/en/news/...), by slug without the edition's year. Proper names keep their Chinese
+# beside the English. Venues, organisers and tags are translated too; related routes are left as
+# copied (the page shows each route's English copy: NewsPage.related_pages).
+SOURCES_EN = {
+    "西宁市委组织部": "Organisation Department, CPC Xining Municipal Committee",
+    "西宁市文化旅游广电局": "Xining Bureau of Culture, Tourism, Radio and Television",
+    "大通县文化旅游局": "Datong County Bureau of Culture and Tourism",
+    "湟中区文体旅游局": "Huangzhong District Bureau of Culture, Sports and Tourism",
+    "湟源县文体旅游广电局": "Huangyuan County Bureau of Culture, Sports, Tourism, Radio and Television",
+    "西宁市农业农村局": "Xining Bureau of Agriculture and Rural Affairs",
+}
+VENUES_EN = {
+    "湟中区乡趣卡阳景区": "Kayang Rural Scenic Area 乡趣卡阳, Huangzhong District",
+    "大通县桥头镇老爷山": "Laoye Mountain 老爷山, Qiaotou Town, Datong County",
+    "湟中区鲁沙尔镇塔尔寺": "Kumbum Monastery 塔尔寺, Lushar Town, Huangzhong District",
+    "湟源县丹噶尔古城": "Dan'gaer Old Town 丹噶尔古城, Huangyuan County",
+    "大通县朔北藏族乡边麻沟村": "Bianmagou Village 边麻沟村, Shuobei Tibetan Township, Datong County",
+    "湟中区拦隆口镇": "Lanlongkou Town 拦隆口镇, Huangzhong District",
+}
+ORGANISERS_EN = {
+    "西宁市文化旅游广电局": "Xining Bureau of Culture, Tourism, Radio and Television",
+    "大通回族土族自治县人民政府": "Datong Hui and Tu Autonomous County Government",
+    "塔尔寺": "Kumbum Monastery 塔尔寺",
+    "湟源县人民政府": "Huangyuan County Government",
+    "朔北藏族乡人民政府": "Shuobei Tibetan Township Government",
+    "西宁市农业农村局": "Xining Bureau of Agriculture and Rural Affairs",
+}
+ADMISSION_EN = {
+    "免费": "Free",
+    "花儿会免费；老爷山景区门票另计": "The hua'er fair is free; the Laoye Mountain scenic area charges admission",
+    "以景区公告为准": "See the scenic area's notices",
+}
+NEWS_EN = {
+    "sanxiang-gongcheng-2021": {
+        "title": "The “Three Rural Projects” for rural revitalisation: three boutique routes link the Hehuang villages",
+        "lead": "Xining has built three boutique rural tourism routes (Xinachuan leisure agriculture in Huangzhong, Diaogou folk culture in Shuobei, Datong, and Huangyuan history and heritage); in the first half of the year rural tourism expected 4.9 million visits and 1.45 billion yuan of revenue.",
+        "body": [
+            "Xining links the study of Party history with rural revitalisation through the “Three Rural Projects” (城里人下乡 townspeople to the countryside, able people back to their villages, companies to the villages).",
+            "More for visitors: three boutique rural routes and rural tourism festivals with their own character; the city's culture and tourism bureau is building the Hehuang Boutique Homestays 河湟精品民宿 brand and 14 rural tourism projects.",
+            "The Hehuang Tianyuan 河湟田源 regional brand for Xining's farm produce; rural e-commerce now has 3 county service centres, 42 township stations and 316 village service stations.",
+        ],
+        "tags": ["Three Rural Projects", "rural revitalisation", "rural tourism"],
+    },
+    "three-routes-launch": {
+        "title": "Three boutique rural tourism routes launched",
+        "lead": "The fields of Xinachuan, the hua'er songs and folk customs of Diaogou, the lanterns of Dan'gaer Old Town: Xining's three boutique rural routes are launched, and their maps, stops and homestays are on this portal.",
+        "body": [
+            "Xinachuan leisure agriculture route, Huangzhong: Kumbum Monastery 塔尔寺 – Qinghai Tibetan Culture Museum – Duoba – Lanlongkou – Kayang – Shangwuzhuang.",
+            "Diaogou folk culture route, Shuobei, Datong: Qiaotou – Laoye Mountain 老爷山 – Shuobei Tibetan Township – Diaogou Village – Bianmagou flower fields – Yaozigou.",
+            "Huangyuan history and heritage route: Dan'gaer Old Town 丹噶尔古城 – Daheigou Forest Park – Zongjiagou – Riyue Mountain 日月山.",
+        ],
+        "tags": ["rural tourism", "boutique routes"],
+    },
+    "shimin-xiaxiang-launch": {
+        "title": "Xining launches “Townspeople to the Countryside” culture and tourism season",
+        "lead": "The “Townspeople to the Countryside” season opens at Kayang 乡趣卡阳 in Huangzhong: weekend trips on the three boutique routes, homestay stays and a Hehuang Tianyuan produce market.",
+        "body": [
+            "After the launch, each of the three routes will hold weekend events; rural tourism buses run from the city.",
+            "There is a Hehuang Tianyuan produce market and a Hehuang homestays information desk on site.",
+        ],
+        "tags": ["townspeople to the countryside", "rural tourism"],
+    },
+    "laoyeshan-huaerhui": {
+        "title": "{year} Laoye Mountain Hua'er Fair 老爷山花儿会, Datong",
+        "lead": "On the 6th day of the sixth lunar month the Laoye Mountain hua'er fair opens in Datong, with singers of every nationality answering each other's songs across the mountain.",
+        "past_lead": "On the 6th day of the sixth lunar month the Laoye Mountain hua'er fair was held as every year; three days of song drew crowds of visitors.",
+        "body": [
+            "The Laoye Mountain hua'er fair is one of the largest traditional hua'er fairs in Qinghai, held for several days around the 6th day of the sixth lunar month on Laoye Mountain in Qiaotou Town, Datong.",
+            "Singers trade hua'er songs across the slopes; visitors can climb for the views and try Datong's snacks. It is crowded: take public transport, and protect yourself from the strong plateau sun.",
+        ],
+        "lunar_note": "Every year around the 6th day of the sixth lunar month",
+        "tags": ["hua'er fair", "intangible heritage", "festivals"],
+    },
+    "taersi-zhengyue-fahui": {
+        "title": "{year} Great Prayer Festival and Butter Lantern Show at Kumbum Monastery 塔尔寺",
+        "lead": "The first of Kumbum Monastery's four great assemblies, from the 8th to the 18th day of the first lunar month; the butter sculptures shown on the night of the 15th are the most awaited event of the Hehuang New Year.",
+        "body": [
+            "The butter lantern show on the night of the 15th is very crowded: plan ahead, follow the monastery's rules and do not touch the butter sculptures.",
+            "Kumbum Monastery is in Lushar Town, Huangzhong, at the start of the Xinachuan leisure agriculture route.",
+        ],
+        "lunar_note": "8th–18th day of the first lunar month; butter lanterns on the night of the 15th",
+        "tags": ["Kumbum Monastery", "religious festivals", "festivals"],
+    },
+    "taersi-liuyue-fahui": {
+        "title": "{year} Sixth-Month Assembly and Thangka Unveiling at Kumbum Monastery 塔尔寺",
+        "lead": "From the 3rd to the 9th day of the sixth lunar month Kumbum Monastery holds its sixth-month assembly; early on the 6th or 7th a giant thangka is unrolled on the hillside.",
+        "body": ["The unveiling is early in the morning on a steep, crowded slope: wear non-slip shoes and follow the stewards."],
+        "lunar_note": "3rd–9th day of the sixth lunar month; thangka unveiling on the 6th or 7th",
+        "tags": ["Kumbum Monastery", "religious festivals", "festivals"],
+    },
+    "huangyuan-paideng-yuanxiao": {
+        "title": "{year} Lantern Festival Lanterns in Dan'gaer Old Town 丹噶尔古城",
+        "lead": "Huangyuan's lanterns, national intangible cultural heritage, light up Dan'gaer Old Town for three nights around the Lantern Festival.",
+        "body": [
+            "Huangyuan lanterns were listed as national intangible cultural heritage in 2006: wooden frames with paintings and poems, traditionally shown at the Lantern Festival and Laba.",
+            "Nights are cold: dress warmly. The old town is explored on foot.",
+        ],
+        "lunar_note": "14th–16th day of the first lunar month (Lantern Festival)",
+        "tags": ["lanterns", "intangible heritage", "festivals"],
+    },
+    "huangyuan-paideng-laba": {
+        "title": "{year} Laba Lanterns in Dan'gaer Old Town 丹噶尔古城",
+        "lead": "On the night of Laba the lanterns go up in Dan'gaer Old Town: a bowl of Laba porridge and a street of painted lanterns.",
+        "body": ["The Laba lanterns are shown for one night only, lit from 6 pm."],
+        "lunar_note": "8th day of the twelfth lunar month (Laba)",
+        "tags": ["lanterns", "intangible heritage", "festivals"],
+    },
+    "bianmagou-huahai": {
+        "title": "{year} Flower Season at Bianmagou 边麻沟",
+        "lead": "800 mu of flower fields at Bianmagou Village, Shuobei Tibetan Township, Datong, in bloom from June to mid-October, about 51 km from Xining.",
+        "body": [
+            "The flowers peak in July and August. Please do not pick the flowers or walk on the beds; the village has farmhouse restaurants and homestays."
+        ],
+        "lunar_note": "",
+        "tags": ["flower fields", "rural tourism"],
+    },
+    "nongmin-fengshoujie": {
+        "title": "{year} Chinese Farmers' Harvest Festival, Xining venue",
+        "lead": "At the autumn equinox the Xining venue of the Chinese Farmers' Harvest Festival opens in Lanlongkou Town, Huangzhong: a Hehuang Tianyuan produce market, barley and yak tastings and farm activities.",
+        "past_lead": "At the autumn equinox farmers across Xining celebrated the harvest, and the Hehuang Tianyuan produce market was busy.",
+        "body": ["On sale: Hehuang Tianyuan produce: summer plateau vegetables, potatoes, highland barley, yak meat, strawberries and mushrooms."],
+        "past_body": ["This year's harvest festival is over: thank you to everyone who came."],
+        "lunar_note": "Every year at the autumn equinox (around 23 September)",
+        "tags": ["Farmers' Harvest Festival", "Hehuang Tianyuan", "festivals"],
+    },
+}
+
+
+def load_english(ctx):
+    """English copies of the live news items and events (after /en/news/ exists)."""
+    import re
+
+    from wagtail.models import Locale
+
+    from portal.demo import translate_page
+
+    editor = ctx.users.get("editor")
+    index = NewsIndexPage.objects.filter(locale=Locale.get_default()).first()
+    if index is None:
+        return
+    made = 0
+    today = timezone.localdate()
+    for source in NewsPage.objects.child_of(index).live().order_by("date"):
+        key = re.sub(r"-\d{4}$", "", source.slug)
+        english = NEWS_EN.get(key) or NEWS_EN.get(source.slug)
+        if english is None:
+            continue
+        year = source.event_start.astimezone(local_tz()).year if source.event_start else source.date.year
+        past = source.is_event and source.event_end is not None and source.event_end.astimezone(local_tz()).date() < today
+        lead = english.get("past_lead", english["lead"]) if past else english["lead"]
+        body = english.get("past_body", english["body"]) if past else english["body"]
+
+        def fill(page, english=english):
+            page.tags.clear()
+            page.tags.add(*english["tags"])
+
+        fields = {
+            "title": english["title"].format(year=year),
+            "lead": lead,
+            "search_description": lead[:150],
+            "body": paragraphs(*body),
+            "image_alt": f"{english['title'].format(year=year)} (generated illustration)",
+            "source": SOURCES_EN.get(source.source, source.source),
+        }
+        if source.is_event:
+            fields.update(
+                venue=VENUES_EN.get(source.venue, source.venue),
+                organiser=ORGANISERS_EN.get(source.organiser, source.organiser),
+                admission=ADMISSION_EN.get(source.admission, source.admission),
+                lunar_note=english.get("lunar_note", "") if source.lunar_note else "",
+            )
+        page, created = translate_page(source, ctx.locale, user=editor, fill=fill, **fields)
+        made += created
+    if made:
+        ctx.log(f"Created {made} English news items")

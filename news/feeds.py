@@ -10,6 +10,7 @@ import datetime
 
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
@@ -29,8 +30,14 @@ class NewsRssFeed(Feed):
         return index
 
     def _site_name(self) -> str:
+        """The portal's name in the feed's language (the news index's: /en/news/feed/ is English)."""
+        from portal.models import PortalSettings
+
         site = Site.find_for_request(self.request)
-        return site.site_name if site and site.site_name else "西宁乡村文旅门户"
+        settings = PortalSettings.for_site(site) if site else None
+        if not (get_language() or "zh").startswith("zh"):
+            return (settings.site_name_en if settings else "") or "Xining Rural Portal"
+        return (settings.site_name if settings else "") or (site.site_name if site else "") or "西宁乡村文旅门户"
 
     def title(self, index):
         return f"{index.title} · {self._site_name()}"

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -59,6 +60,7 @@ def month_bounds(year: int, month: int | None) -> tuple[datetime.datetime, datet
     return start, end
 
 
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 LUNAR_MONTHS = ["正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊"]
 LUNAR_DIGITS = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"]
 
@@ -120,7 +122,7 @@ NewsPageManager = PageManager.from_queryset(NewsPageQuerySet)
 class NewsIndexPage(RoutablePageMixin, BasePage):
     """The one 节庆资讯 section page: the listing, the RSS/Atom feeds and the events calendar."""
 
-    intro = RichTextField(_("导语 Intro"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(_("导语"), blank=True, features=["bold", "italic", "link"])
 
     max_count = 1
     parent_page_types = ["portal.HomePage"]
@@ -133,7 +135,7 @@ class NewsIndexPage(RoutablePageMixin, BasePage):
     per_page = 12
 
     class Meta:
-        verbose_name = _("资讯 News index")
+        verbose_name = _("资讯栏目")
 
     def news_items(self):
         """Live, public news under this index (drafts and private pages never listed or fed)."""
@@ -192,32 +194,33 @@ class NewsPageTag(TaggedItemBase):
 
 
 class NewsPage(RoutablePageMixin, BasePage):
-    date = models.DateField(_("日期 Date"), default=timezone.localdate, help_text=_("The date of the news; shown and used to sort the listing."))
-    lead = models.TextField(_("导语 Lead"), max_length=400, help_text=_("One or two sentences: shown on cards, in feeds and in calendars."))
-    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("题图 Main image"))
-    image_alt = models.CharField(
-        _("题图替代文字 Image alt text"), max_length=200, blank=True, help_text=_("Describe the picture for people who cannot see it.")
-    )
-    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("正文 Body"))
-    tags = ClusterTaggableManager(through=NewsPageTag, blank=True, verbose_name=_("标签 Tags"))
-    source = models.CharField(_("来源 Source"), max_length=120, blank=True, help_text=_("e.g. 西宁市文化旅游广电局"))
-    source_url = models.URLField(_("来源链接 Source link"), blank=True)
+    date = models.DateField(_("日期"), default=timezone.localdate, help_text=_("资讯的日期：显示在页面上，列表按它排序。"))
+    lead = models.TextField(_("导语"), max_length=400, help_text=_("一两句话：显示在卡片、订阅源和日历里。"))
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("题图"))
+    image_alt = models.CharField(_("题图替代文字"), max_length=200, blank=True, help_text=_("为看不到图片的读者描述图片内容。"))
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("正文"))
+    tags = ClusterTaggableManager(through=NewsPageTag, blank=True, verbose_name=_("标签"))
+    source = models.CharField(_("来源"), max_length=120, blank=True, help_text=_("e.g. 西宁市文化旅游广电局"))
+    source_url = models.URLField(_("来源链接"), blank=True)
 
     is_event = models.BooleanField(
-        _("这是一项活动 This is an event"),
+        _("这是一项活动"),
         default=False,
-        help_text=_("Adds it to the events calendar and, until it ends, to the home page and its related pages."),
+        help_text=_("加入活动日历；活动结束前还会显示在首页和相关页面上。"),
     )
-    event_start = models.DateTimeField(_("开始时间 Starts"), null=True, blank=True, help_text=_("北京时间 Beijing time (Asia/Shanghai)."))
-    event_end = models.DateTimeField(_("结束时间 Ends"), null=True, blank=True, help_text=_("Leave empty for an event that ends on the day it starts."))
-    venue = models.CharField(_("地点 Venue"), max_length=160, blank=True)
-    venue_location = GeoJSONField(_("地点位置 Venue on the map"), geom_types=("Point",), null=True, blank=True)
-    lunar_note = models.CharField(
-        _("农历说明 Lunar calendar note"), max_length=120, blank=True, help_text=_("For festivals fixed to the lunar calendar, e.g. 每年农历六月初六.")
+    all_day = models.BooleanField(
+        _("全天"),
+        default=False,
+        help_text=_("只用日期、不用时间：从第一天到最后一天全天进行的花季或节庆（下面的时间将被忽略）。"),
     )
-    organiser = models.CharField(_("主办单位 Organiser"), max_length=160, blank=True)
-    admission = models.CharField(_("门票 Admission"), max_length=160, blank=True, help_text=_("e.g. 免费 or 成人 80 元"))
-    booking_url = models.URLField(_("预约链接 Booking link"), blank=True)
+    event_start = models.DateTimeField(_("开始时间"), null=True, blank=True, help_text=_("北京时间。"))
+    event_end = models.DateTimeField(_("结束时间"), null=True, blank=True, help_text=_("当天结束的活动可以不填。"))
+    venue = models.CharField(_("地点"), max_length=160, blank=True)
+    venue_location = GeoJSONField(_("地点位置"), geom_types=("Point",), null=True, blank=True)
+    lunar_note = models.CharField(_("农历说明"), max_length=120, blank=True, help_text=_("按农历固定日期举办的节庆填写，例如：每年农历六月初六。"))
+    organiser = models.CharField(_("主办单位"), max_length=160, blank=True)
+    admission = models.CharField(_("门票"), max_length=160, blank=True, help_text=_("e.g. 免费 or 成人 80 元"))
+    booking_url = models.URLField(_("预约链接"), blank=True)
 
     objects = NewsPageManager()
 
@@ -225,14 +228,15 @@ class NewsPage(RoutablePageMixin, BasePage):
     subpage_types: list[str] = []
 
     content_panels = BasePage.content_panels + [
-        FieldRowPanel([FieldPanel("date"), FieldPanel("source"), FieldPanel("source_url")], heading=_("日期与来源 Date and source")),
+        FieldRowPanel([FieldPanel("date"), FieldPanel("source"), FieldPanel("source_url")], heading=_("日期与来源")),
         FieldPanel("lead"),
-        MultiFieldPanel([FieldPanel("image"), FieldPanel("image_alt")], heading=_("题图 Main image")),
+        MultiFieldPanel([FieldPanel("image"), FieldPanel("image_alt")], heading=_("题图")),
         FieldPanel("body"),
         FieldPanel("tags"),
         MultiFieldPanel(
             [
                 FieldPanel("is_event"),
+                FieldPanel("all_day"),
                 FieldRowPanel([FieldPanel("event_start"), FieldPanel("event_end")]),
                 FieldPanel("lunar_note"),
                 FieldPanel("venue"),
@@ -240,9 +244,9 @@ class NewsPage(RoutablePageMixin, BasePage):
                 FieldRowPanel([FieldPanel("organiser"), FieldPanel("admission")]),
                 FieldPanel("booking_url"),
             ],
-            heading=_("活动 Event"),
+            heading=_("活动"),
         ),
-        InlinePanel("related_links", heading=_("相关线路、民宿、产品 Related routes, homestays, products"), label=_("相关页面 Related page")),
+        InlinePanel("related_links", heading=_("相关线路、民宿、产品"), label=_("相关页面")),
     ]
     search_fields = BasePage.search_fields + [
         index.SearchField("lead"),
@@ -261,6 +265,7 @@ class NewsPage(RoutablePageMixin, BasePage):
         APIField("tags"),
         APIField("source"),
         APIField("is_event"),
+        APIField("all_day"),
         APIField("event_start"),
         APIField("event_end"),
         APIField("venue"),
@@ -272,8 +277,8 @@ class NewsPage(RoutablePageMixin, BasePage):
     ]
 
     class Meta:
-        verbose_name = _("资讯 News item")
-        verbose_name_plural = _("资讯 News items")
+        verbose_name = _("资讯")
+        verbose_name_plural = _("资讯")
         indexes = [models.Index(fields=["is_event", "event_end"], name="news_event_end_idx")]
 
     def clean(self):
@@ -282,17 +287,38 @@ class NewsPage(RoutablePageMixin, BasePage):
             return
         errors = {}
         if not self.event_start:
-            errors["event_start"] = _("An event needs a start time.")
+            errors["event_start"] = _("活动需要填写开始时间。")
         if not self.venue:
-            errors["venue"] = _("An event needs a venue.")
+            errors["venue"] = _("活动需要填写地点。")
         if self.event_start and not self.event_end:
             # A one-day event ends at midnight Beijing time, not at its start time.
             local_start = timezone.localtime(self.event_start, local_tz())
             self.event_end = datetime.datetime.combine(local_start.date(), datetime.time(23, 59, 59), tzinfo=local_tz())
-        if self.event_start and self.event_end and self.event_end < self.event_start:
-            errors["event_end"] = _("The event cannot end before it starts.")
+        if self.event_start and self.event_end:
+            # An all-day event's typed times do not count: only its days do.
+            if (self.last_day < self.first_day) if self.all_day else (self.event_end < self.event_start):
+                errors["event_end"] = _("活动的结束时间不能早于开始时间。")
         if errors:
             raise ValidationError(errors)
+        self.span_whole_days()
+
+    def span_whole_days(self):
+        """An all-day event covers its first and last days whole, in Beijing time: it is stored from
+        00:00 of its first day to 23:59:59 of its last, whatever times were typed, so "upcoming"
+        (event_end >= now) lists it through its last day and a month filter sees every day it runs;
+        calendars and JSON-LD then give it as dates (`first_day`, `last_day`)."""
+        if not (self.all_day and self.event_start):
+            return
+        tz = local_tz()
+        first = timezone.localtime(self.event_start, tz).date()
+        last = max(timezone.localtime(self.event_end, tz).date(), first) if self.event_end else first
+        self.event_start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+        self.event_end = datetime.datetime.combine(last, datetime.time(23, 59, 59), tzinfo=tz)
+
+    def save(self, *args, **kwargs):
+        # Also for pages saved without a form (the demo, imports, scripts).
+        self.span_whole_days()
+        return super().save(*args, **kwargs)
 
     # --- what cards, feeds and templates ask --------------------------------------------------
 
@@ -319,17 +345,45 @@ class NewsPage(RoutablePageMixin, BasePage):
         return timezone.localtime(self.event_end, local_tz()) if self.event_end else None
 
     @property
+    def first_day(self):
+        """The event's first day in Beijing time (the date an all-day event starts)."""
+        return self.local_start.date() if self.event_start else None
+
+    @property
+    def last_day(self):
+        """The event's last day in Beijing time, inclusive (iCalendar's exclusive DTEND is the day after)."""
+        if not self.event_start:
+            return None
+        return self.local_end.date() if self.event_end else self.first_day
+
+    @property
+    def start_iso(self) -> str:
+        """The start for <time datetime>: a date for an all-day event, else the time with its zone."""
+        if not self.event_start:
+            return ""
+        return self.first_day.isoformat() if self.all_day else self.local_start.isoformat()
+
+    @property
     def when_label(self) -> str:
-        """Dates in the Chinese style readers expect: 2027年7月9日 09:00 – 7月11日 18:00."""
+        """Dates in the style the page's readers expect: 2027年7月9日 09:00 – 7月11日 18:00 in
+        Chinese, 9 July 2027 09:00 – 11 July 18:00 in English; dates only for an all-day event
+        (2027年6月1日 – 10月15日, 1 June 2027 – 15 October)."""
         start, end = self.local_start, self.local_end
         if not start:
             return ""
-        label = f"{start.year}年{start.month}月{start.day}日"
-        all_day = start.hour == 0 and start.minute == 0 and (not end or (end.hour, end.minute) in ((23, 59), (0, 0)))
+        english = not (get_language() or "zh").startswith("zh")
+
+        def day(value, with_year: bool) -> str:
+            if english:
+                return f"{value.day} {MONTHS_EN[value.month - 1]}" + (f" {value.year}" if with_year else "")
+            return (f"{value.year}年" if with_year else "") + f"{value.month}月{value.day}日"
+
+        label = day(start, True)
+        all_day = self.all_day
         if not all_day:
             label += f" {start:%H:%M}"
         if end and end.date() != start.date():
-            label += " – " + (f"{end.year}年" if end.year != start.year else "") + f"{end.month}月{end.day}日"
+            label += " – " + day(end, end.year != start.year)
             if not all_day:
                 label += f" {end:%H:%M}"
         elif end and not all_day and (end.hour, end.minute) != (23, 59):
@@ -339,6 +393,17 @@ class NewsPage(RoutablePageMixin, BasePage):
     @property
     def lunar_label(self) -> str:
         return lunar_label(self.local_start.date()) if self.event_start else ""
+
+    @property
+    def lunar_text(self) -> str:
+        """The lunar date with the editor's note: 农历六月初六（每年农历六月初六前后）in Chinese; in
+        English the note alone (it says the lunar date in words) with the Chinese date beside it."""
+        note, label = self.lunar_note, self.lunar_label
+        if not note:
+            return ""
+        if not (get_language() or "zh").startswith("zh"):
+            return f"{note} ({label})" if label else note
+        return f"{label}（{note}）" if label else note
 
     def event_status(self, now=None) -> str:
         """'upcoming', 'ongoing' or 'past' ('' for plain news)."""
@@ -370,20 +435,21 @@ class NewsPage(RoutablePageMixin, BasePage):
 
     def get_structured_data(self, request) -> list[dict]:
         """NewsArticle for every item, plus a schema.org Event for events (search engines' event listings)."""
-        from portal.seo import SCHEMA, geo, image_url, provider_organization
+        from portal.seo import SCHEMA, image_url, local_iso, place, provider_organization
 
         url = self.get_full_url(request)
         image = image_url(self.card_image, request)
+        published = self.published_at()
+        modified = self.last_published_at or self.latest_revision_created_at
         article = {
             "@context": SCHEMA,
             "@type": "NewsArticle",
             "headline": self.title[:110],
             "description": self.lead,
             "url": url,
-            "datePublished": self.date.isoformat(),
+            "datePublished": local_iso(published),
+            "dateModified": local_iso(max(modified, published) if modified else published),
         }
-        modified = self.last_published_at or self.latest_revision_created_at
-        article["dateModified"] = modified.isoformat() if modified else article["datePublished"]
         publisher = provider_organization(request)
         article["publisher"] = publisher
         article["author"] = {"@type": "Organization", "name": self.source} if self.source else publisher
@@ -391,20 +457,21 @@ class NewsPage(RoutablePageMixin, BasePage):
             article["image"] = image
         data = super().get_structured_data(request) + [article]
         if self.is_event and self.event_start:
-            place = {"@type": "Place", "name": self.venue or self.title, "address": self.venue or self.title}
-            if geo(self.venue_location):
-                place["geo"] = geo(self.venue_location)
+            if self.all_day:
+                start, end = self.first_day.isoformat(), self.last_day.isoformat()  # schema.org endDate: the last day
+            else:
+                start, end = local_iso(self.event_start), local_iso(self.event_end or self.event_start)
             event = {
                 "@context": SCHEMA,
                 "@type": "Event",
                 "name": self.title,
                 "description": self.lead,
                 "url": url,
-                "startDate": self.local_start.isoformat(),
-                "endDate": (self.local_end or self.local_start).isoformat(),
+                "startDate": start,
+                "endDate": end,
                 "eventStatus": "https://schema.org/EventScheduled",
                 "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
-                "location": place,
+                "location": place(self.venue or self.title, self.venue, self.venue_location),
             }
             if self.organiser:
                 event["organizer"] = {"@type": "Organization", "name": self.organiser}
@@ -414,6 +481,15 @@ class NewsPage(RoutablePageMixin, BasePage):
                 event["offers"] = {"@type": "Offer", "url": self.booking_url, "description": self.admission}
             data.append(event)
         return data
+
+    def published_at(self) -> datetime.datetime:
+        """When the item was published, as a moment: its first publication when that was on its
+        date, else 08:00 Beijing time on its date (an item dated before it went online), the same
+        moment the feeds give (news.feeds item_pubdate)."""
+        first = self.first_published_at
+        if first is not None and timezone.localtime(first, local_tz()).date() == self.date:
+            return first
+        return datetime.datetime.combine(self.date, datetime.time(8, 0), tzinfo=local_tz())
 
     def pictured(self) -> list:
         """The page and its related pages' cards (portal.perf loads their pictures in one query)."""
@@ -432,20 +508,38 @@ class NewsPage(RoutablePageMixin, BasePage):
         return pages
 
     def _related_pages(self) -> list:
-        from django.db.models import OuterRef, Subquery
+        from django.db.models import Exists, OuterRef, Subquery
         from wagtail.models import Page
 
         from portal.cards import specific_cards
+        from portal.i18n import active_language, language_of, localized_ids
 
+        # A translated item keeps the links its source had (Wagtail copies them as they are): show
+        # each page's copy in the visitor's language, or the page itself marked "(中文)".
         if "related_links" in getattr(self, "_cluster_related_objects", {}):  # a preview: the links in the form
-            ids = [link.page_id for link in self.related_links.all() if link.page_id]
-            return specific_cards(Page.objects.filter(pk__in=ids), order=ids, images=False)
-        if not self.pk:
+            ids, fallback = localized_ids([link.page_id for link in self.related_links.all() if link.page_id])
+            pages = specific_cards(Page.objects.filter(pk__in=ids), order=ids, images=False)
+        elif not self.pk:
             return []
-        links = NewsPageRelatedPage.objects.filter(news_page_id=self.pk)
-        first_link = links.filter(page_id=OuterRef("pk")).order_by("sort_order", "pk").values("sort_order")[:1]
-        pages = Page.objects.filter(pk__in=links.values("page_id")).annotate(_link_order=Subquery(first_link)).order_by("_link_order", "path")
-        return specific_cards(pages, images=False)
+        else:
+            # One query for the pages (as many as before translations were considered): each linked
+            # page's live copy in the active language, else the linked page, in the editor's order.
+            language = active_language()
+            links = NewsPageRelatedPage.objects.filter(news_page_id=self.pk)
+            linked = Page.objects.filter(pk__in=links.values("page_id"))
+            copy = Page.objects.filter(translation_key=OuterRef("translation_key"), locale__language_code=language, live=True)
+            first_link = links.filter(page__translation_key=OuterRef("translation_key")).order_by("sort_order", "pk").values("sort_order")[:1]
+            candidates = (
+                Page.objects.filter(translation_key__in=linked.values("translation_key"))
+                .filter(Q(locale__language_code=language, live=True) | (Q(pk__in=links.values("page_id")) & ~Exists(copy)))
+                .annotate(_link_order=Subquery(first_link))
+                .order_by("_link_order", "path")
+            )
+            pages = specific_cards(candidates, images=False)
+            fallback = {page.pk for page in pages if language_of(page) != language}
+        for page in pages:
+            page.lang_fallback = page.pk in fallback
+        return pages
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -501,9 +595,9 @@ class NewsPageRelatedPage(Orderable):
     """A route, homestay or product this news item is about; the event then shows on that page."""
 
     news_page = ParentalKey(NewsPage, on_delete=models.CASCADE, related_name="related_links")
-    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name=_("页面 Page"))
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name=_("页面"))
 
     panels = [RelatedPageChooserPanel("page")]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("相关页面 Related page")
+        verbose_name = _("相关页面")

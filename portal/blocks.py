@@ -57,10 +57,10 @@ class PageChooserBlock(blocks.PageChooserBlock):
 
 
 class ImageBlock(blocks.StructBlock):
-    image = ImageChooserBlock(label=_("图片 Image"))
-    alt = blocks.CharBlock(label=_("替代文字 Alt text"), max_length=200, help_text=_("Describe the picture for people who cannot see it."))
-    caption = blocks.CharBlock(label=_("说明 Caption"), required=False, max_length=250)
-    attribution = blocks.CharBlock(label=_("来源 Credit"), required=False, max_length=120)
+    image = ImageChooserBlock(label=_("图片"))
+    alt = blocks.CharBlock(label=_("替代文字"), max_length=200, help_text=_("为看不到图片的读者描述图片内容。"))
+    caption = blocks.CharBlock(label=_("说明"), required=False, max_length=250)
+    attribution = blocks.CharBlock(label=_("来源"), required=False, max_length=120)
 
     class Meta:
         icon = "image"
@@ -68,8 +68,8 @@ class ImageBlock(blocks.StructBlock):
 
 
 class GalleryBlock(blocks.StructBlock):
-    title = blocks.CharBlock(label=_("标题 Title"), required=False, max_length=120)
-    images = blocks.ListBlock(ImageBlock(), label=_("图片 Images"), min_num=1)
+    title = blocks.CharBlock(label=_("标题"), required=False, max_length=120)
+    images = blocks.ListBlock(ImageBlock(), label=_("图片"), min_num=1)
 
     class Meta:
         icon = "image"
@@ -77,8 +77,8 @@ class GalleryBlock(blocks.StructBlock):
 
 
 class QuoteBlock(blocks.StructBlock):
-    text = blocks.TextBlock(label=_("引文 Quote"))
-    attribute_name = blocks.CharBlock(label=_("出处 Source"), required=False, max_length=120)
+    text = blocks.TextBlock(label=_("引文"))
+    attribute_name = blocks.CharBlock(label=_("出处"), required=False, max_length=120)
 
     class Meta:
         icon = "openquote"
@@ -86,10 +86,10 @@ class QuoteBlock(blocks.StructBlock):
 
 
 class MapPointBlock(blocks.StructBlock):
-    label = blocks.CharBlock(label=_("名称 Label"), max_length=120)
-    latitude = blocks.FloatBlock(label=_("纬度 Latitude"), min_value=-90, max_value=90, help_text=_("WGS-84, e.g. 36.4901 for 塔尔寺"))
-    longitude = blocks.FloatBlock(label=_("经度 Longitude"), min_value=-180, max_value=180, help_text=_("WGS-84, e.g. 101.5671 for 塔尔寺"))
-    zoom = blocks.IntegerBlock(label=_("缩放 Zoom"), default=13, min_value=3, max_value=18)
+    label = blocks.CharBlock(label=_("名称"), max_length=120)
+    latitude = blocks.FloatBlock(label=_("纬度"), min_value=-90, max_value=90, help_text=_("WGS-84, e.g. 36.4901 for 塔尔寺"))
+    longitude = blocks.FloatBlock(label=_("经度"), min_value=-180, max_value=180, help_text=_("WGS-84, e.g. 101.5671 for 塔尔寺"))
+    zoom = blocks.IntegerBlock(label=_("缩放"), default=13, min_value=3, max_value=18)
 
     class Meta:
         icon = "site"
@@ -97,8 +97,8 @@ class MapPointBlock(blocks.StructBlock):
 
 
 class VideoBlock(blocks.StructBlock):
-    video = EmbedBlock(label=_("视频链接 Video link"), help_text=_("A link to the video page, e.g. on 央视频, Bilibili or Youku."))
-    caption = blocks.CharBlock(label=_("说明 Caption"), required=False, max_length=250)
+    video = EmbedBlock(label=_("视频链接"), help_text=_("视频页面的链接，例如央视频、哔哩哔哩或优酷。"))
+    caption = blocks.CharBlock(label=_("说明"), required=False, max_length=250)
 
     class Meta:
         icon = "media"
@@ -106,8 +106,8 @@ class VideoBlock(blocks.StructBlock):
 
 
 class BaseStreamBlock(blocks.StreamBlock):
-    heading = blocks.CharBlock(label=_("小标题 Heading"), form_classname="title", icon="title", template="portal/blocks/heading_block.html")
-    paragraph = blocks.RichTextBlock(label=_("正文 Text"), icon="pilcrow", features=["bold", "italic", "link", "ol", "ul", "h3", "h4"])
+    heading = blocks.CharBlock(label=_("小标题"), form_classname="title", icon="title", template="portal/blocks/heading_block.html")
+    paragraph = blocks.RichTextBlock(label=_("正文"), icon="pilcrow", features=["bold", "italic", "link", "ol", "ul", "h3", "h4"])
     image = ImageBlock()
     gallery = GalleryBlock()
     quote = QuoteBlock()
@@ -120,21 +120,21 @@ class BaseStreamBlock(blocks.StreamBlock):
 # subject apps through portal.registry collections.
 
 COLLECTION_CHOICES = [
-    ("routes", _("三条精品线路 The routes")),
-    ("featured_homestays", _("推荐民宿 Featured homestays")),
-    ("featured_products", _("河湟田源推荐产品 Featured products")),
-    ("upcoming_events", _("近期节庆活动 Upcoming festivals")),
-    ("latest_news", _("最新资讯 Latest news")),
+    ("routes", _("三条精品线路")),
+    ("featured_homestays", _("推荐民宿")),
+    ("featured_products", _("河湟田源推荐产品")),
+    ("upcoming_events", _("近期节庆活动")),
+    ("latest_news", _("最新资讯")),
 ]
 
 
 class HeroBlock(blocks.StructBlock):
-    title = blocks.CharBlock(label=_("标题 Title"), max_length=80)
-    subtitle = blocks.TextBlock(label=_("副标题 Subtitle"), required=False, max_length=240)
-    image = ImageChooserBlock(label=_("背景图 Image"), required=False)
-    image_alt = blocks.CharBlock(label=_("替代文字 Alt text"), required=False, max_length=200)
-    link_page = PageChooserBlock(label=_("按钮链接 Button links to"), required=False)
-    link_text = blocks.CharBlock(label=_("按钮文字 Button text"), required=False, max_length=40)
+    title = blocks.CharBlock(label=_("标题"), max_length=80)
+    subtitle = blocks.TextBlock(label=_("副标题"), required=False, max_length=240)
+    image = ImageChooserBlock(label=_("背景图"), required=False)
+    image_alt = blocks.CharBlock(label=_("替代文字"), required=False, max_length=200)
+    link_page = PageChooserBlock(label=_("按钮链接"), required=False)
+    link_text = blocks.CharBlock(label=_("按钮文字"), required=False, max_length=40)
 
     class Meta:
         icon = "image"
@@ -142,8 +142,8 @@ class HeroBlock(blocks.StructBlock):
 
 
 class FeaturedPagesBlock(blocks.StructBlock):
-    heading = blocks.CharBlock(label=_("标题 Heading"), max_length=80)
-    pages = blocks.ListBlock(PageChooserBlock(), label=_("页面 Pages"), min_num=1)
+    heading = blocks.CharBlock(label=_("标题"), max_length=80)
+    pages = blocks.ListBlock(PageChooserBlock(), label=_("页面"), min_num=1)
     more_page = PageChooserBlock(label=_("“查看全部”链接 'See all' link"), required=False)
 
     class Meta:
@@ -154,19 +154,24 @@ class FeaturedPagesBlock(blocks.StructBlock):
         from wagtail.models import Page
 
         from portal.cards import specific_cards
+        from portal.i18n import localized_ids
 
         context = super().get_context(value, parent_context)
-        ids = [page.pk for page in value["pages"] if page is not None]
-        context["items"] = specific_cards(Page.objects.filter(pk__in=ids), order=ids)
+        # Picked on the Chinese page and copied with it: the English page shows the English copies.
+        ids, fallback = localized_ids(page.pk for page in value["pages"] if page is not None)
+        items = specific_cards(Page.objects.filter(pk__in=ids), order=ids)
+        for item in items:
+            item.lang_fallback = item.pk in fallback
+        context["items"] = items
         return context
 
 
 class CollectionBlock(blocks.StructBlock):
     """A section the portal fills itself (e.g. upcoming festivals), so it never goes stale."""
 
-    heading = blocks.CharBlock(label=_("标题 Heading"), max_length=80)
-    source = blocks.ChoiceBlock(label=_("内容 Content"), choices=COLLECTION_CHOICES)
-    limit = blocks.IntegerBlock(label=_("数量 How many"), default=3, min_value=1, max_value=12)
+    heading = blocks.CharBlock(label=_("标题"), max_length=80)
+    source = blocks.ChoiceBlock(label=_("内容"), choices=COLLECTION_CHOICES)
+    limit = blocks.IntegerBlock(label=_("数量"), default=3, min_value=1, max_value=12)
     more_page = PageChooserBlock(label=_("“查看全部”链接 'See all' link"), required=False)
 
     class Meta:
@@ -196,11 +201,11 @@ def collection_items(source: str, limit: int, page=None) -> list:
 
 
 class MapTeaserBlock(blocks.StructBlock):
-    heading = blocks.CharBlock(label=_("标题 Heading"), max_length=80)
-    text = blocks.TextBlock(label=_("说明 Text"), required=False)
-    map_page = PageChooserBlock(label=_("地图页 Map page"), page_type="portal.MapPage", required=False)
+    heading = blocks.CharBlock(label=_("标题"), max_length=80)
+    text = blocks.TextBlock(label=_("说明"), required=False)
+    map_page = PageChooserBlock(label=_("地图页"), page_type="portal.MapPage", required=False)
     layers = blocks.MultipleChoiceBlock(
-        label=_("图层 Layers"),
+        label=_("图层"),
         required=False,
         choices=[("routes", _("线路")), ("stops", _("站点")), ("homestays", _("民宿")), ("products", _("产品")), ("stations", _("服务站"))],
     )
@@ -215,4 +220,4 @@ class HomeStreamBlock(blocks.StreamBlock):
     featured = FeaturedPagesBlock()
     collection = CollectionBlock()
     map_teaser = MapTeaserBlock()
-    paragraph = blocks.RichTextBlock(label=_("正文 Text"), features=["bold", "italic", "link"])
+    paragraph = blocks.RichTextBlock(label=_("正文"), features=["bold", "italic", "link"])

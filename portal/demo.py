@@ -1,4 +1,5 @@
-"""Helpers for demo content: generated pictures (no copyrighted photos) and demo accounts.
+"""Helpers for demo content: drawn pictures of each subject (no copyrighted photos), tagged and
+described, and demo accounts.
 
 Demo accounts exist only through `manage.py load_demo`; production never runs it.
 """
@@ -7,61 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import io
-import random
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from wagtail.images import get_image_model
+from wagtail.images.rect import Rect
 from wagtail.models import Collection
+
+from portal.illustrations import LEGACY_PALETTES, MOTIF_WORDS, illustrate
+from portal.images import ALT_SEPARATOR
 
 DEMO_PASSWORD = "changeme"
 
-PALETTES = {
-    "plateau": ((120, 170, 215), (66, 110, 90), (190, 160, 90)),
-    "flowers": ((140, 190, 230), (80, 140, 70), (230, 190, 60)),
-    "temple": ((150, 180, 220), (150, 60, 50), (220, 180, 90)),
-    "autumn": ((170, 200, 225), (170, 110, 50), (210, 170, 70)),
-    "snow": ((170, 200, 235), (235, 240, 245), (110, 120, 130)),
-    "farm": ((150, 200, 235), (90, 150, 60), (200, 170, 90)),
-}
-
-
-def draw_landscape(seed: str, palette: str = "plateau", size: tuple[int, int] = (1200, 800)) -> bytes:
-    """A JPEG of sky, layered mountains and fields, deterministic per seed."""
-    from PIL import Image, ImageDraw
-
-    rnd = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16))
-    sky, land, accent = PALETTES.get(palette, PALETTES["plateau"])
-    w, h = size
-    img = Image.new("RGB", size, sky)
-    d = ImageDraw.Draw(img)
-    for y in range(h // 2):
-        t = y / (h / 2)
-        d.line([(0, y), (w, y)], fill=tuple(int(c * (1 - 0.25 * t) + 255 * 0.25 * t) for c in sky))
-    sx, sy = rnd.randint(w // 8, w - w // 8), rnd.randint(h // 12, h // 4)
-    d.ellipse([sx - 40, sy - 40, sx + 40, sy + 40], fill=(255, 244, 214))
-    for layer in range(3):
-        base = h // 2 + layer * h // 10
-        shade = tuple(max(0, min(255, int(c * (0.75 + 0.12 * layer)))) for c in (110, 125, 150) if True)
-        pts = [(0, h)]
-        x = 0
-        while x <= w:
-            pts.append((x, base - rnd.randint(20, 160 - layer * 40)))
-            x += rnd.randint(60, 180)
-        pts += [(w, base), (w, h)]
-        d.polygon(pts, fill=shade)
-        if layer == 0:  # snow caps on the far range
-            for px, py in pts[1:-2]:
-                d.polygon([(px - 18, py + 22), (px, py), (px + 18, py + 22)], fill=(245, 248, 250))
-    for band in range(6):
-        y0 = int(h * 0.68) + band * h // 20
-        colour = land if band % 2 == 0 else accent
-        d.rectangle([0, y0, w, y0 + h // 20], fill=colour)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=82)
-    return buf.getvalue()
+# Demo pictures carry this tag: the admin's "待替换的演示图片" report lists the live pages that
+# still show one (portal.reports), and editors can find them all under 图片 → 标签.
+DEMO_TAG = "演示图片"
 
 
 def demo_collection() -> Collection:
@@ -70,17 +33,59 @@ def demo_collection() -> Collection:
     return existing or root.add_child(name="示例图片 Demo images")
 
 
-def demo_image(title: str, palette: str = "plateau", collection: Collection | None = None):
-    """Get or create a generated Wagtail image with this title."""
+def demo_alt(alt: str, alt_en: str = "") -> str:
+    """The image description (its alt text): Chinese, then English after the separator that
+    portal.images.alt_text splits on for English pages."""
+    return f"{alt}{ALT_SEPARATOR}{alt_en}" if alt_en else alt
+
+
+def demo_image(
+    title: str,
+    motif: str = "landscape",
+    *,
+    caption: str | None = "",
+    caption_en: str = "",
+    name: str = "",
+    alt: str = "",
+    alt_en: str = "",
+    collection: Collection | None = None,
+    data: bytes | None = None,
+    focal_point: tuple[int, int, int, int] | None = (400, 320, 800, 800),
+):
+    """Get or create a demo picture of `motif` (portal.illustrations) with this title.
+
+    It is tagged DEMO_TAG and described (`alt`, `alt_en`: what the picture shows, in words a
+    screen reader can say; by default `name` (else the caption), `caption_en` in English, and
+    what the motif draws). Captions are drawn centred and should be short: the subject's name. `data` gives the file instead of a drawing (a route's cover), and
+    `focal_point` (left, top, right, bottom) what crops keep: by default the lower part, where a
+    drawing's caption is, so a 2:1 banner loses sky, not the name. An
+    existing picture keeps its pixels but gains a missing description or tag, so running
+    load_demo again on an older demo fixes its alt text.
+    """
     Image = get_image_model()
+    if not alt:
+        words = MOTIF_WORDS.get(LEGACY_PALETTES.get(motif, motif), ("", ""))
+        name = name or caption or title
+        alt = f"示意图：{name}——{words[0]}" if words[0] else f"{name}（示意图）"
+        if caption_en and words[1]:
+            alt_en = alt_en or f"Illustration: {caption_en}, {words[1]}"
+    description = demo_alt(alt, alt_en)
     image = Image.objects.filter(title=title).first()
-    if image:
-        return image
-    data = draw_landscape(title, palette)
-    name = "demo-" + hashlib.sha1(title.encode()).hexdigest()[:10] + ".jpg"
-    image = Image(title=title, collection=collection or demo_collection())
-    image.file = ImageFile(io.BytesIO(data), name=name)
-    image.save()
+    if image is None:
+        if data is None:
+            # caption=None: no caption band (a banner whose own text lies over the picture)
+            data = illustrate(motif, title, caption=title if caption == "" else caption or "")
+        name = "demo-" + hashlib.sha1(title.encode()).hexdigest()[:10] + (".png" if data.startswith(b"\x89PNG") else ".jpg")
+        image = Image(title=title, collection=collection or demo_collection(), description=description)
+        image.file = ImageFile(io.BytesIO(data), name=name)
+        if focal_point:
+            image.set_focal_point(Rect(*focal_point))
+        image.save()
+    elif not image.description:
+        image.description = description
+        image.save(update_fields=["description"])
+    if not image.tags.filter(name=DEMO_TAG).exists():
+        image.tags.add(DEMO_TAG)
     return image
 
 

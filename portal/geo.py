@@ -182,3 +182,42 @@ def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
         g_lon, g_lat = wgs84_to_gcj02(w_lon, w_lat)
         w_lon, w_lat = w_lon - (g_lon - lon), w_lat - (g_lat - lat)
     return w_lon, w_lat
+
+
+# --- the portal's region ---------------------------------------------------------------------
+# Xining municipality (城东/城中/城西/城北区, 湟中区, 大通县, 湟源县) as a WGS-84 box
+# (min_lon, min_lat, max_lon, max_lat), and how far beyond it a line may still run (a route to a
+# pass on the border, such as 日月山, ends just outside). Deployments can move both in settings
+# (PORTAL_REGION_BBOX, PORTAL_REGION_MARGIN_KM).
+REGION_BBOX = (100.75, 36.20, 101.95, 37.45)
+REGION_MARGIN_KM = 30.0
+
+
+def region_margin_km() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "PORTAL_REGION_MARGIN_KM", REGION_MARGIN_KM))
+
+
+def region_box() -> tuple[float, float, float, float]:
+    """The region's box widened by its margin, in degrees."""
+    from django.conf import settings
+
+    min_lon, min_lat, max_lon, max_lat = getattr(settings, "PORTAL_REGION_BBOX", REGION_BBOX)
+    margin = region_margin_km()
+    km_per_deg = math.pi * EARTH_RADIUS_KM / 180
+    d_lat = margin / km_per_deg
+    d_lon = margin / (km_per_deg * max(math.cos(math.radians(max(abs(min_lat), abs(max_lat)))), 0.01))
+    return min_lon - d_lon, min_lat - d_lat, max_lon + d_lon, max_lat + d_lat
+
+
+def share_outside_region(positions: Iterable[Iterable[float]]) -> float:
+    """The fraction (0–1) of [lon, lat] positions outside the region box with its margin."""
+    min_lon, min_lat, max_lon, max_lat = region_box()
+    total = outside = 0
+    for pos in positions:
+        lon, lat = list(pos)[:2]
+        total += 1
+        if not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
+            outside += 1
+    return outside / total if total else 0.0

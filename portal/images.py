@@ -244,6 +244,32 @@ def stream_image_ids(stream_value) -> list[int]:
     return stream_chooser_ids(stream_value, "image")
 
 
+# --- alt text -------------------------------------------------------------------------------
+
+# An image's description (Wagtail's field for its alt text) may carry an English version after
+# this separator: "竹篮里的草莓（示意图） | Strawberries in a basket (illustration)". One image
+# serves the Chinese page and its English copy, and Wagtail's images are not translatable.
+ALT_SEPARATOR = " | "
+
+
+def alt_text(image, language: str | None = None) -> str:
+    """What the picture shows, in the page's language: the description's part for that language
+    (English after ALT_SEPARATOR, Chinese before it), else the other part; "" without a
+    description (see image_alt_text: never the title)."""
+    description = (getattr(image, "description", "") or "").strip() if image else ""
+    if not description:
+        return ""
+    chinese, _sep, english = description.partition(ALT_SEPARATOR.strip())
+    chinese, english = chinese.strip(), english.strip()
+    if language is None:
+        from django.utils.translation import get_language
+
+        language = get_language() or ""
+    if language.startswith("en") and english:
+        return english
+    return chinese or english
+
+
 # --- rendering ------------------------------------------------------------------------------
 
 
@@ -266,6 +292,8 @@ def picture(image, preset_name: str, *, alt: str | None = None, eager: bool = Fa
 
     Lazy (and decoded off the main thread) unless `eager`: a picture at the top of the page is
     fetched first instead (fetchpriority="high"). No image, or no readable original file: nothing.
+    `alt` None (not given, or an empty field passed on): the image's own `alt_text` for the page's
+    language; alt="" marks a picture as decorative on purpose.
     """
     if not image:
         return mark_safe("")
@@ -280,9 +308,7 @@ def picture(image, preset_name: str, *, alt: str | None = None, eager: bool = Fa
     except OSError:  # the original is missing (SourceImageIOError) or unreadable: a page must still load
         logger.warning("Image %s has no readable original file; not shown", image.pk, exc_info=True)
         return mark_safe("")
-    img_attrs = {"sizes": sizes or preset.sizes}
-    if alt is not None:
-        img_attrs["alt"] = alt
+    img_attrs = {"sizes": sizes or preset.sizes, "alt": alt_text(image) if alt is None else alt}
     img_attrs.update(attrs)
     if eager:
         img_attrs["fetchpriority"] = "high"
@@ -290,3 +316,24 @@ def picture(image, preset_name: str, *, alt: str | None = None, eager: bool = Fa
         img_attrs["loading"] = "lazy"
         img_attrs["decoding"] = "async"
     return mark_safe(ResponsivePicture(renditions, img_attrs).__html__())  # noqa: S308 - flatatt escapes every attribute
+
+
+def image_alt_text(image) -> str:
+    """What a picture shows, for its alt attribute: the editor's description of the image, or ""
+    (decorative) when there is none. Not Wagtail's `default_alt_text`, which falls back to the image
+    title: uploads are titled by file name ("IMG_2041") or by where they are used ("站点 · 塔尔寺"),
+    which would only repeat the card's own title to a screen reader. In the page's language
+    (alt_text): one image serves a page and its English copy."""
+    return alt_text(image)
+
+
+def card_alt_text(page) -> str:
+    """The alt text of a page's card picture (`card_image`): the page's own alt text for its main
+    picture when it has one (an `image_alt` field, e.g. a news item's), else the image's description."""
+    image = getattr(page, "card_image", None)
+    if not image:
+        return ""
+    own = (getattr(page, "image_alt", "") or "").strip()
+    if own and getattr(page, "image_id", None) == image.pk:
+        return own
+    return image_alt_text(image)

@@ -14,6 +14,9 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from portal.blocks import BaseStreamBlock, HomeStreamBlock
+from portal.panels import TitleFieldPanel
+from portal.richtext import normalise_newlines
+from portal.slugs import PinyinSlugPageForm, apply_pinyin_slug
 
 
 class BasePage(Page):
@@ -25,14 +28,30 @@ class BasePage(Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name=_("分享图片 Share image"),
-        help_text=_("Shown when the page is shared on WeChat or Weibo; at least 300×300. Defaults to the page's main image."),
+        verbose_name=_("分享图片"),
+        help_text=_("分享到微信或微博时显示，至少 300×300；不填则用页面的主图。"),
     )
 
+    # portal.panels.TitleFieldPanel: no slug-sync controller when the user's form has no slug
+    content_panels = [TitleFieldPanel("title")]
+    base_form_class = PinyinSlugPageForm  # pinyin slugs for Chinese titles (portal.slugs)
     promote_panels = Page.promote_panels + [FieldPanel("share_image")]
 
     class Meta:
         abstract = True
+
+    # Before Wagtail's own defaults and checks (a slug unique among the siblings): a Chinese title
+    # gets a pinyin slug while the page was never published (portal.slugs), and line breaks are
+    # stored as LF whatever the browser posted, so a re-save changes nothing (portal.richtext).
+    def full_clean(self, *args, **kwargs):
+        apply_pinyin_slug(self)
+        normalise_newlines(self)
+        super().full_clean(*args, **kwargs)
+
+    def minimal_clean(self):
+        apply_pinyin_slug(self)
+        normalise_newlines(self)
+        super().minimal_clean()
 
     # Subclasses override these two so cards, map popups and share previews agree.
     @property
@@ -74,6 +93,23 @@ class BasePage(Page):
             return PageViewRestriction.objects.none()
         return super().get_view_restrictions()
 
+    def get_sitemap_urls(self, request=None):
+        """Wagtail's sitemap entry, marked with the page's language and translation key so that
+        portal.seo.PortalSitemap lists its copies as hreflang alternates. A page serving routes
+        below its URL extends this list with `sitemap_url` entries."""
+        return [{**url, **self._sitemap_marks(self.translation_key)} for url in super().get_sitemap_urls(request)]
+
+    def sitemap_url(self, location: str, alternate_key: str, lastmod=None) -> dict:
+        """A sitemap entry for a route of this page; `alternate_key` is shared by the same route of
+        the page's copies in other languages (e.g. the translation key of the snippet it shows)."""
+        return {"location": location, "lastmod": lastmod, **self._sitemap_marks(alternate_key)}
+
+    def _sitemap_marks(self, alternate_key) -> dict:
+        from portal.i18n import language_of
+        from portal.seo import hreflang
+
+        return {"language": hreflang(language_of(self)), "alternate_key": str(alternate_key)}
+
     def get_structured_data(self, request) -> list[dict]:
         """schema.org objects for this page (JSON-LD); detail pages extend this list.
 
@@ -85,8 +121,8 @@ class BasePage(Page):
 
 
 class HomePage(BasePage):
-    intro = models.CharField(_("导语 Intro"), max_length=250, blank=True)
-    body = StreamField(HomeStreamBlock(), blank=True, verbose_name=_("首页内容 Home page sections"))
+    intro = models.CharField(_("导语"), max_length=250, blank=True)
+    body = StreamField(HomeStreamBlock(), blank=True, verbose_name=_("首页内容"))
 
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
@@ -104,7 +140,7 @@ class HomePage(BasePage):
     api_fields = [APIField("intro"), APIField("body")]
 
     class Meta:
-        verbose_name = _("首页 Home page")
+        verbose_name = _("首页")
 
     def route(self, request, path_components):
         """Wagtail's routing, in one query for the whole way down from here (every URL of the site
@@ -163,7 +199,7 @@ class HomePage(BasePage):
 class MapPage(BasePage):
     """/map/: every layer on one map; the layers come from the registry, not from this model."""
 
-    intro = RichTextField(_("导语 Intro"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(_("导语"), blank=True, features=["bold", "italic", "link"])
 
     max_count = 1
     parent_page_types = ["portal.HomePage"]
@@ -174,7 +210,7 @@ class MapPage(BasePage):
     api_fields = [APIField("intro")]
 
     class Meta:
-        verbose_name = _("地图页 Map page")
+        verbose_name = _("地图页")
 
     def get_context(self, request, *args, **kwargs):
         """The five layers with their features, for the toggles, the legend and the text list view.
@@ -202,8 +238,8 @@ class MapPage(BasePage):
 class StandardPage(BasePage):
     """Plain pages such as 关于我们 About or 游客须知 Visitor advice."""
 
-    intro = models.CharField(_("导语 Intro"), max_length=250, blank=True)
-    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("正文 Body"))
+    intro = models.CharField(_("导语"), max_length=250, blank=True)
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("正文"))
 
     parent_page_types = ["portal.HomePage", "portal.StandardPage"]
     subpage_types = ["portal.StandardPage"]
@@ -212,46 +248,43 @@ class StandardPage(BasePage):
     api_fields = [APIField("intro"), APIField("body")]
 
     class Meta:
-        verbose_name = _("普通页面 Standard page")
+        verbose_name = _("普通页面")
 
 
 TILE_PROVIDER_CHOICES = [
-    ("", _("按部署设置 Use the deployment setting")),
+    ("", _("按部署设置")),
     ("osm", "OpenStreetMap"),
-    ("tianditu", _("天地图 Tianditu")),
-    ("gaode", _("高德 Gaode (GCJ-02)")),
-    ("custom", _("自建瓦片 Self-hosted tiles")),
+    ("tianditu", _("天地图")),
+    ("gaode", _("高德（GCJ-02）")),
+    ("custom", _("自建瓦片")),
 ]
 
 
 @register_setting(icon="cog")
 class PortalSettings(BaseSiteSetting):
-    site_name = models.CharField(_("网站名称 Site name"), max_length=80, default="西宁乡村文旅门户")
-    site_name_en = models.CharField(_("英文名称 English name"), max_length=80, default="Xining Rural Portal")
-    contact_phone = models.CharField(_("联系电话 Contact phone"), max_length=40, blank=True)
-    contact_email = models.EmailField(_("联系邮箱 Contact email"), blank=True)
-    footer_text = models.TextField(_("页脚文字 Footer text"), blank=True)
-    icp_number = models.CharField(
-        _("ICP备案号 ICP filing number"), max_length=60, blank=True, help_text=_("e.g. 青ICP备12345678号-1; shown in the footer as Chinese law requires.")
-    )
-    wechat_qr = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("微信公众号二维码 WeChat QR")
-    )
-    weibo_url = models.URLField(_("微博链接 Weibo link"), blank=True)
-    tile_provider = models.CharField(
-        _("地图瓦片 Map tiles"), max_length=20, blank=True, choices=TILE_PROVIDER_CHOICES, help_text=_("Overrides the deployment's tile provider.")
-    )
-    tile_url = models.CharField(_("自建瓦片地址 Self-hosted tile URL"), max_length=300, blank=True, help_text="https://tiles.example.cn/{z}/{x}/{y}.png")
-    tianditu_key = models.CharField(_("天地图密钥 Tianditu key (tk)"), max_length=64, blank=True)
+    site_name = models.CharField(_("网站名称"), max_length=80, default="西宁乡村文旅门户")
+    site_name_en = models.CharField(_("英文名称"), max_length=80, default="Xining Rural Portal")
+    contact_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    footer_text = models.TextField(_("页脚文字"), blank=True)
+    footer_text_en = models.TextField(_("英文页脚文字"), blank=True, help_text=_("英文网站（/en/）显示这段文字，代替页脚文字。"))
+    icp_number = models.CharField(_("ICP备案号"), max_length=60, blank=True, help_text=_("例如：青ICP备12345678号-1；按规定显示在页脚。"))
+    wechat_qr = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("微信公众号二维码"))
+    weibo_url = models.URLField(_("微博链接"), blank=True)
+    tile_provider = models.CharField(_("地图瓦片"), max_length=20, blank=True, choices=TILE_PROVIDER_CHOICES, help_text=_("覆盖部署时设置的地图瓦片来源。"))
+    tile_url = models.CharField(_("自建瓦片地址"), max_length=300, blank=True, help_text="https://tiles.example.cn/{z}/{x}/{y}.png")
+    tianditu_key = models.CharField(_("天地图密钥（tk）"), max_length=64, blank=True)
 
     panels = [
-        MultiFieldPanel([FieldPanel("site_name"), FieldPanel("site_name_en"), FieldPanel("footer_text"), FieldPanel("icp_number")], _("网站 Site")),
-        MultiFieldPanel([FieldPanel("contact_phone"), FieldPanel("contact_email"), FieldPanel("wechat_qr"), FieldPanel("weibo_url")], _("联系 Contact")),
-        MultiFieldPanel([FieldPanel("tile_provider"), FieldPanel("tile_url"), FieldPanel("tianditu_key")], _("地图 Map")),
+        MultiFieldPanel(
+            [FieldPanel("site_name"), FieldPanel("site_name_en"), FieldPanel("footer_text"), FieldPanel("footer_text_en"), FieldPanel("icp_number")], _("网站")
+        ),
+        MultiFieldPanel([FieldPanel("contact_phone"), FieldPanel("contact_email"), FieldPanel("wechat_qr"), FieldPanel("weibo_url")], _("联系")),
+        MultiFieldPanel([FieldPanel("tile_provider"), FieldPanel("tile_url"), FieldPanel("tianditu_key")], _("地图")),
     ]
 
     class Meta:
-        verbose_name = _("门户设置 Portal settings")
+        verbose_name = _("门户设置")
 
 
 class LayerFeature(models.Model):

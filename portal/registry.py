@@ -26,6 +26,12 @@ class Layer:
     models: tuple = ()
     colour: str = "#1f6f5c"
     order: int = 100
+    # Its features are places a visitor looks things up around (route stops: sights, villages,
+    # towns): portal.places builds the gazetteer behind "near this sight" from such layers.
+    places: bool = False
+    # Model label of an index page that lists this layer's objects by distance from a place given
+    # as ?near=<place name> (the homestay index), so search and the map can link to "all of them".
+    near_listing: str = ""
 
 
 @dataclass

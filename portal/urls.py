@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import seo, views
+from portal import icons, seo, views
 from portal.api import api_router
 from portal.search import views as search_views
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/geo/<slug:name>.geojson", views.geo_layer, name="geo_layer"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": seo.PortalSitemap}}, name="sitemap"),
     path("robots.txt", seo.robots_txt, name="robots_txt"),
+    # icons that browsers and WeChat ask for at the root, whatever the page links (portal/icons.py)
+    *[path(name, icons.root_icon, {"name": name}) for name in icons.ROOT_ICONS],
     path("qr/<int:page_id>.<str:fmt>", seo.page_qr, name="page_qr"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

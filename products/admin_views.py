@@ -17,7 +17,7 @@ def can_import_stations(user) -> bool:
 class StationImportView(WagtailAdminTemplateMixin, FormView):
     template_name = "products/admin/import_stations.html"
     form_class = StationImportForm
-    page_title = _("导入电商服务站 Import service stations")
+    page_title = _("导入电商服务站")
     header_icon = "upload"
 
     def dispatch(self, request, *args, **kwargs):
@@ -29,7 +29,7 @@ class StationImportView(WagtailAdminTemplateMixin, FormView):
         from django.urls import reverse
 
         return self.breadcrumbs_items + [
-            {"url": reverse("wagtailsnippets_products_servicestation:list"), "label": _("电商服务站 Service stations")},
+            {"url": reverse("wagtailsnippets_products_servicestation:list"), "label": _("电商服务站")},
             {"url": "", "label": self.get_page_title()},
         ]
 

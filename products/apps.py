@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ProductsConfig(AppConfig):
     name = "products"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = _("河湟田源 Products")
+    verbose_name = _("河湟田源")
 
     def ready(self):
         from portal.registry import Layer, registry
@@ -13,6 +13,7 @@ class ProductsConfig(AppConfig):
         from products.models import NEARBY_KM
 
         registry.register_demo("products", demo.load, order=30)
+        registry.register_demo_translation("products", demo.load_english, order=30)
         registry.register_layer(
             Layer(
                 "products",

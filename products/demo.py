@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from wagtail.models import Locale
 from wagtail.rich_text import RichText
 
 from portal.demo import demo_image
@@ -474,17 +475,19 @@ def load(ctx):
 
     producers = {}
     for data in PRODUCERS:
-        producer = Producer.objects.filter(name=data["name"]).first()
+        producer = Producer.objects.filter(name=data["name"], locale=Locale.get_default()).first()
         if producer is None:
             producer = Producer(**data)
-            producer.logo = demo_image(f"{data['name']} 标志", "plateau")
+            producer.logo = demo_image(
+                f"{data['name']} 标志", "logo", caption=data["name"], alt=f"{data['name']}的标志（示意图）", alt_en="Producer's emblem (illustration)"
+            )
             producer.save()
         producers[producer.name] = producer
 
-    stations = {s.code: s for s in ServiceStation.objects.exclude(code=None)}
+    stations = {s.code: s for s in ServiceStation.objects.filter(locale=Locale.get_default()).exclude(code=None)}
     created = 0
     for data in PRODUCTS:
-        if ProductPage.objects.filter(slug=data["slug"]).exists():
+        if ProductPage.objects.filter(slug=data["slug"], locale=Locale.get_default()).exists():
             continue
         _create_product(index, data, producers, stations)
         created += 1
@@ -501,15 +504,47 @@ def load(ctx):
             products=products,
             location=location,
             description=description,
-            product_page=ProductPage.objects.filter(slug=slug).first() if slug else None,
+            product_page=ProductPage.objects.filter(slug=slug, locale=Locale.get_default()).first() if slug else None,
         )
     return index
 
 
+# What each product's demo pictures draw (portal.illustrations motifs): the product itself, then
+# where it comes from for the second gallery picture; and its English name for the alt text.
+PICTURES = {
+    "soilless-strawberries": ("strawberry", "fields", "Chengbei soilless strawberries"),
+    "ximachuan-barley-flour": ("flour", "barley", "Xinachuan highland barley flour"),
+    "tsampa": ("tsampa", "barley", "Roasted barley flour (tsampa)"),
+    "barley-liquor": ("liquor", "barley", "Lushar barley liquor"),
+    "datong-angelica": ("herbs", "village", "Datong angelica root"),
+    "huangyuan-astragalus": ("herbs", "mountain", "Huangyuan astragalus root"),
+    "riyue-yak-beef": ("beef", "yak", "Riyue Mountain yak beef"),
+    "yak-yoghurt": ("yoghurt", "yak", "Yak yoghurt"),
+    "cool-climate-vegetables": ("vegetables", "fields", "Duoba cool-climate vegetables"),
+    "potatoes": ("potato", "fields", "Hehuang potatoes"),
+    "potato-vermicelli": ("vermicelli", "potato", "Potato vermicelli"),
+    "shiitake": ("mushroom", "village", "Changning greenhouse shiitake"),
+    "morels": ("morel", "forest", "Datong morels"),
+    "rapeseed-oil": ("oil", "flowers", "Huangjiazhai cold-pressed rapeseed oil"),
+    "huangyuan-lanterns": ("lantern", "old_town", "Huangyuan painted lanterns"),
+    "kumbum-appliques": ("embroidery", "monastery", "Huangzhong appliqué embroidery and silverware"),
+}
+
+
 def _create_product(index, data, producers, stations):
     palette = PALETTES[data["category"]]
-    image = demo_image(f"{data['title']}（示意图）", palette)
-    gallery = [demo_image(f"{data['title']} 图集 {n}（示意图）", palette) for n in (1, 2)]
+    motif, origin_motif, english = PICTURES.get(data["slug"], (palette, palette, ""))
+    image = demo_image(f"{data['title']}（示意图）", motif, caption=data["title"], caption_en=english)
+    gallery = [
+        demo_image(f"{data['title']} 图集 1（示意图）", motif, caption=data["title"], caption_en=english),
+        demo_image(
+            f"{data['title']} 图集 2（示意图）",
+            origin_motif,
+            caption=f"{data['title']} · 产地",
+            alt=f"示意图：{data['title']}的产地风光",
+            alt_en=f"Illustration: the place of origin of {english}" if english else "",
+        ),
+    ]
     page = ProductPage(
         title=data["title"],
         slug=data["slug"],
@@ -530,7 +565,9 @@ def _create_product(index, data, producers, stations):
         origins=[ProductOrigin(**o) for o in data["origins"]],
         certifications=[ProductCertification(kind=kind, number=number) for kind, number in data["certs"]],
         shop_links=[ProductShopLink(name=name, url=url) for name, url in data.get("shops", [])],
-        gallery_images=[ProductGalleryImage(image=img, caption=f"{data['title']}（示意图）") for img in gallery],
+        gallery_images=[
+            ProductGalleryImage(image=img, caption=caption) for img, caption in zip(gallery, (f"{data['title']}（示意图）", f"{data['title']}的产地（示意图）"))
+        ],
         station_links=[ProductStation(station=stations[code]) for code in data.get("stations", []) if code in stations],
     )
     story = [("paragraph", RichText(f"<p>{data['story']}</p>"))] if data.get("story") else []
@@ -539,3 +576,401 @@ def _create_product(index, data, producers, stations):
     index.add_child(instance=page)
     page.save_revision().publish()
     return page
+
+
+# ------------------------------------------------------------------------------------------------
+# English copies (/en/products/...): producers, service stations and 一村一品 villages are snippets
+# translated with Wagtail's TranslatableMixin.copy_for_translation, products with Page's. Proper
+# names keep their Chinese beside the English, so visitors can match them to signs and labels.
+
+PLACES_EN = {
+    "大堡子镇": "Dabaozi Town",
+    "拦隆口镇": "Lanlongkou Town",
+    "鲁沙尔镇": "Lushar Town",
+    "朔北藏族乡": "Shuobei Tibetan Township",
+    "日月藏族乡": "Riyue Tibetan Township",
+    "大华镇": "Dahua Town",
+    "多巴镇": "Duoba Town",
+    "长宁镇": "Changning Town",
+    "黄家寨镇": "Huangjiazhai Town",
+    "韵家口镇": "Yunjiakou Town",
+    "城关镇": "Chengguan Town",
+    "桥头镇": "Qiaotou Town",
+    "上五庄镇": "Shangwuzhuang Town",
+    "景阳镇": "Jingyang Town",
+    "和平乡": "Heping Township",
+    "总寨镇": "Zongzhai Town",
+    "彭家寨镇": "Pengjiazhai Town",
+    "陶家寨村": "Taojiazhai Village",
+    "卡阳村": "Kayang Village",
+    "上五庄村": "Shangwuzhuang Village",
+    "窎沟村": "Diaogou Village",
+    "边麻沟村": "Bianmagou Village",
+    "宗家沟村": "Zongjiagou Village",
+    "泮子山村": "Panzishan Village",
+    "丹噶尔古城": "Dan'gaer Old Town",
+}
+
+PRODUCERS_EN = {
+    "青海小莓科技有限公司": (
+        "Qinghai Xiaomei Technology Co. 青海小莓科技有限公司",
+        "A company brought to Chengbei District to build its modern agricultural park: soilless strawberries first, with sightseeing, pick-your-own, online and offline sales and strawberry products.",
+    ),
+    "湟中区西纳川青稞种植专业合作社（示例）": (
+        "Xinachuan Highland Barley Growers' Cooperative 西纳川青稞种植专业合作社 (demo)",
+        "A barley cooperative in the Xinachuan valley: shared seed, shared purchasing, stone-ground barley flour and roasted barley flour.",
+    ),
+    "湟中鲁沙尔青稞酒坊（示例）": (
+        "Lushar Barley Liquor Distillery 鲁沙尔青稞酒坊 (demo)",
+        "A small distillery making liquor from local highland barley by traditional solid-state fermentation.",
+    ),
+    "大通县朔北中藏药材种植合作社（示例）": (
+        "Shuobei Chinese and Tibetan Herb Growers' Cooperative 朔北中藏药材种植合作社 (demo)",
+        "Grows angelica, astragalus and other Chinese and Tibetan medicinal herbs on the hillsides of Shuobei Tibetan Township; took part in Xining's green and organic herb trade fair.",
+    ),
+    "湟源县日月牦牛养殖专业合作社（示例）": (
+        "Riyue Yak Herders' Cooperative 日月牦牛养殖专业合作社 (demo)",
+        "A yak herders' cooperative in the pastures below Riyue Mountain: high summer grazing, winter in the barns.",
+    ),
+    "湟源县大华镇药材家庭农场（示例）": (
+        "Dahua Herb Family Farm 大华镇药材家庭农场 (demo)",
+        "A family farm growing astragalus, dug in autumn, dried and sold by grade.",
+    ),
+    "湟中多巴冷凉蔬菜专业合作社（示例）": (
+        "Duoba Cool-Climate Vegetable Cooperative 多巴冷凉蔬菜专业合作社 (demo)",
+        "Grows baby cabbage, broccoli and celery in valley fields above 2,000 m, supplying Xining and other provinces in summer and autumn.",
+    ),
+    "大通县长宁镇食用菌家庭农场（示例）": (
+        "Changning Mushroom Family Farm 长宁镇食用菌家庭农场 (demo)",
+        "Grows shiitake and oyster mushrooms in solar greenhouses, and is trying morels.",
+    ),
+    "大通县黄家寨镇菜籽油坊（示例）": (
+        "Huangjiazhai Rapeseed Oil Mill 黄家寨镇菜籽油坊 (demo)",
+        "Buys local small-seeded rapeseed, presses it mechanically and lets the oil settle naturally.",
+    ),
+    "青海江河淀粉有限公司": (
+        "Qinghai Jianghe Starch Co. 青海江河淀粉有限公司",
+        "A potato-starch processor that agreed eight kinds of jobs for nearly 60 people with Panzishan village in Yunjiakou Town.",
+    ),
+    "湟源丹噶尔排灯手工艺坊（示例）": (
+        "Dan'gaer Lantern Workshop 丹噶尔排灯手工艺坊 (demo)",
+        "A workshop in Dan'gaer Old Town making Huangyuan lanterns (national intangible cultural heritage, 2006).",
+    ),
+    "湟中鲁沙尔民族手工艺合作社（示例）": (
+        "Lushar Ethnic Crafts Cooperative 鲁沙尔民族手工艺合作社 (demo)",
+        "A cooperative of craftspeople below Kumbum Monastery making appliqué embroidery and silver and copper ware.",
+    ),
+}
+
+COUNTIES_EN = {
+    County.CHENGDONG: "Chengdong",
+    County.CHENGZHONG: "Chengzhong",
+    County.CHENGXI: "Chengxi",
+    County.CHENGBEI: "Chengbei",
+    County.HUANGZHONG: "Huangzhong",
+    County.DATONG: "Datong",
+    County.HUANGYUAN: "Huangyuan",
+}
+GOODS_EN = {
+    "河湟田源产品展销": "Hehuang Tianyuan product showroom",
+    "网店代运营": "online shop management",
+    "物流分拨": "logistics hub",
+    "电商培训": "e-commerce training",
+    "农产品收购": "buys farm produce",
+    "冷凉蔬菜代销": "cool-climate vegetables sold on commission",
+    "快递收发": "parcel sending and collection",
+    "青稞收购": "buys highland barley",
+    "农资": "farm supplies",
+    "牦牛肉": "yak meat",
+    "青稞": "highland barley",
+    "堆绣": "appliqué embroidery",
+    "银铜器": "silver and copper ware",
+    "青稞酒代销": "barley liquor sold on commission",
+    "中藏药材收购": "buys Chinese and Tibetan herbs",
+    "民俗手工艺代销": "folk crafts sold on commission",
+    "食用菌": "mushrooms",
+    "蔬菜代销": "vegetables sold on commission",
+    "菜籽油": "rapeseed oil",
+    "马铃薯": "potatoes",
+    "代缴费": "bill payments",
+    "牦牛酸奶": "yak yoghurt",
+    "中藏药材": "Chinese and Tibetan herbs",
+    "草莓": "strawberries",
+    "马铃薯制品": "potato products",
+    "蔬菜": "vegetables",
+    "民俗刺绣": "folk embroidery",
+    "代收快递": "parcel collection",
+    "花海门票代售": "flower-field tickets",
+    "土特产": "local specialities",
+    "青稞制品": "barley products",
+    "草莓采摘预约": "strawberry-picking bookings",
+}
+
+VILLAGES_EN = {
+    "窎沟村": (
+        "Chinese and Tibetan herbs, folk embroidery",
+        "A village on the Diaogou folk culture route in Shuobei; angelica and other herbs grow on its hillsides.",
+    ),
+    "边麻沟村": ("Flower fields, local specialities", "800 mu (about 53 hectares) of flower fields, open June to mid-October, 51 km from Xining."),
+    "卡阳村": ("Highland barley", "The village of the Kayang rural park, in Xinachuan's barley-growing country."),
+    "陶家寨村": ("Strawberries", "Near Chengbei's modern agricultural park: strawberry picking in winter and spring."),
+    "泮子山村": ("Potatoes", "The village that agreed jobs for its people with Qinghai Jianghe Starch Co."),
+    "宗家沟村": ("Chinese and Tibetan herbs", "Zongjiagou, on the Huangyuan history and heritage route, grows astragalus in the hills."),
+}
+
+PRODUCTS_EN = {
+    "soilless-strawberries": {
+        "title": "Chengbei Soilless Strawberries 城北无土栽培草莓",
+        "summary": "Soilless strawberries from Chengbei's modern agricultural park, in season in winter and spring; picking by appointment.",
+        "spec": "500 g box; 2 kg case",
+        "unit": "/500 g",
+        "storage": "Keep at 0–4 °C and eat within two or three days; do not wash before storing.",
+        "usage": "Rinse under running water and eat; or make jam or strawberry milkshakes.",
+        "story": "Chengbei District brought in Qinghai Xiaomei Technology, which grows strawberries in troughs of substrate: no soil, fewer pests, and fruit even in the winter greenhouse.",
+    },
+    "ximachuan-barley-flour": {
+        "title": "Xinachuan Highland Barley Flour 西纳川青稞面粉",
+        "summary": "Highland barley from the Xinachuan valley in Huangzhong, stone-ground into wholemeal flour.",
+        "spec": "1 kg bag; 2.5 kg bag",
+        "unit": "/kg",
+        "storage": "Keep sealed in a cool, dry place; use soon after opening.",
+        "usage": "Mix half and half with wheat flour for steamed buns and noodles; on its own it makes barley flatbread.",
+        "story": "Highland barley stands cold and drought: it is the staple grain of the plateau. The Xinachuan cooperative shares seed and purchasing, then stone-grinds the grain into flour.",
+    },
+    "tsampa": {
+        "title": "Roasted Barley Flour (Tsampa) 青稞炒面（糌粑）",
+        "summary": "Roasted, finely ground barley: mix it with butter and milk tea and you have tsampa.",
+        "spec": "500 g bag",
+        "unit": "/500 g",
+        "storage": "Keep sealed and dry; six months at room temperature.",
+        "usage": "Put the flour, butter, qula curd and a little sugar in a bowl, pour in hot milk tea and knead into balls by hand.",
+    },
+    "barley-liquor": {
+        "title": "Lushar Highland Barley Liquor 鲁沙尔青稞酒",
+        "summary": "A light-aroma spirit made from local highland barley by solid-state fermentation.",
+        "spec": "500 ml bottle, 42% vol",
+        "unit": "/bottle",
+        "storage": "Room temperature, out of the light, bottle upright.",
+        "usage": "Drink in moderation; not for minors or during pregnancy, and never drink and drive.",
+    },
+    "datong-angelica": {
+        "title": "Datong Angelica Root 大通当归",
+        "summary": "Angelica grown on the hillsides of Shuobei Tibetan Township and dug in autumn.",
+        "spec": "250 g bag, whole or sliced",
+        "unit": "/250 g",
+        "storage": "Keep in a dry, airy place, away from damp and insects.",
+        "usage": "Mostly used in soups; for medicinal use follow a doctor's advice.",
+        "story": "Xining's supply and marketing cooperative held a green and organic herb trade fair: 20 buyers and the growers' cooperatives agreed purchases of 14,000 tonnes.",
+    },
+    "huangyuan-astragalus": {
+        "title": "Huangyuan Astragalus Root 湟源黄芪",
+        "summary": "Astragalus from a family farm in Dahua Town, Huangyuan, dried and sliced.",
+        "spec": "250 g bag, sliced",
+        "unit": "/250 g",
+        "storage": "Keep sealed in a cool, dry place.",
+        "usage": "Steep in hot water or add to soups; for medicinal use follow a doctor's advice.",
+    },
+    "riyue-yak-beef": {
+        "title": "Riyue Mountain Yak Beef 日月山牦牛肉",
+        "summary": "Yak raised on the high pastures below Riyue Mountain, sold in autumn, chilled or air-dried.",
+        "spec": "Chilled 1 kg bag; air-dried 250 g bag",
+        "unit": "/kg",
+        "storage": "Chilled meat: 0–4 °C for three days, or freeze; air-dried meat: sealed at room temperature.",
+        "usage": "Good boiled and eaten by hand, stewed with radish or in hotpot; tear air-dried meat into strips and eat as it is.",
+        "story": "The yaks graze pastures above 3,000 m in summer and come down to the barns in winter: the meat is dark and lean.",
+    },
+    "yak-yoghurt": {
+        "title": "Yak Yoghurt 牦牛酸奶",
+        "summary": "Naturally fermented yak milk under a thick layer of cream.",
+        "spec": "500 g bowl",
+        "unit": "/bowl",
+        "storage": "Keep chilled and eat within three days.",
+        "usage": "Sprinkle with sugar and eat as it is, or with tsampa.",
+    },
+    "cool-climate-vegetables": {
+        "title": "Duoba Cool-Climate Plateau Vegetables 多巴高原冷凉蔬菜",
+        "summary": "Baby cabbage, broccoli and celery from the valley fields: warm days and cold nights make them crisp and sweet.",
+        "spec": "5 kg mixed box",
+        "unit": "/box",
+        "storage": "Keep at 0–4 °C and eat within a week.",
+        "usage": "Stir-fried, in salads or in hotpot.",
+    },
+    "potatoes": {
+        "title": "Hehuang Potatoes 河湟马铃薯",
+        "summary": "Potatoes from the dry hill fields of Huangzhong and Datong: starchy and floury.",
+        "spec": "5 kg bag; 10 kg box",
+        "unit": "/500 g",
+        "storage": "Keep cool and dark, away from apples; do not eat potatoes that have sprouted or turned green.",
+        "usage": "Baked potatoes, potato jiaotuan mash, hot-and-sour shredded potato.",
+    },
+    "potato-vermicelli": {
+        "title": "Potato Vermicelli 马铃薯粉条",
+        "summary": "Vermicelli made from potato starch that keeps its bite however long it cooks.",
+        "spec": "400 g bag",
+        "unit": "/bag",
+        "storage": "Keeps 18 months at room temperature, dry.",
+        "usage": "Soften in warm water, then stew, dress as a salad or add to hotpot.",
+    },
+    "shiitake": {
+        "title": "Changning Greenhouse Shiitake 长宁温室香菇",
+        "summary": "Log-grown shiitake from solar greenhouses, all year round.",
+        "spec": "Fresh 1 kg box; dried 250 g bag",
+        "unit": "/kg (fresh)",
+        "storage": "Fresh: five days in the fridge; dried: sealed and dry.",
+        "usage": "Stewed with chicken, stir-fried with greens, or in mushroom soup.",
+    },
+    "morels": {
+        "title": "Datong Morels 大通羊肚菌",
+        "summary": "Spring morels: few are sold fresh, most are dried.",
+        "spec": "Dried, 50 g box",
+        "unit": "/50 g",
+        "storage": "Dried: sealed, in the fridge, away from damp.",
+        "usage": "Soak in warm water for 30 minutes; let the soaking water settle and add it to the soup too.",
+    },
+    "rapeseed-oil": {
+        "title": "Huangjiazhai Pressed Rapeseed Oil 黄家寨小榨菜籽油",
+        "summary": "Local small-seeded rapeseed, mechanically pressed and naturally settled, with a strong nutty aroma.",
+        "spec": "5 L can; 2.5 L can",
+        "unit": "/5 L",
+        "storage": "Keep sealed, out of the light and away from the stove.",
+        "usage": "Stir-frying, deep-fried youbing bread, pouring hot over chilli flakes.",
+    },
+    "huangyuan-lanterns": {
+        "title": "Huangyuan Lanterns 湟源排灯",
+        "summary": "Painted wooden-frame lanterns from Dan'gaer Old Town, national intangible cultural heritage (2006).",
+        "spec": "Small table lantern 30 × 20 cm; large hanging lantern 80 × 40 cm",
+        "unit": "/lantern (small)",
+        "storage": "Keep away from damp and sun; dust the silk with a soft brush.",
+        "usage": "Hung in the old town at the Lantern Festival and Laba; the small ones make table lamps and gifts.",
+        "story": "At the Lantern Festival and Laba the streets of Dan'gaer Old Town are hung with lanterns painted with stories from history, flowers and birds.",
+    },
+    "kumbum-appliques": {
+        "title": "Huangzhong Appliqué Embroidery and Silverware 湟中堆绣与银铜器",
+        "summary": "Appliqué embroidery, one of the “three arts” of Kumbum Monastery 塔尔寺, and Lushar's handmade silver and copper ware.",
+        "spec": "Appliqué 40 × 60 cm; silver bowls and copper pots in several sizes",
+        "unit": "and up",
+        "storage": "Keep appliqué flat, dry and out of the light; wipe silver with a soft cloth and keep it sealed against tarnish.",
+        "usage": "Decoration, collecting, gifts.",
+    },
+}
+DEMO_NOTE_EN = "(Demo content: the producers, certificate numbers and licence numbers are written for the demo, and the origins' coordinates are estimates.)"
+
+
+def _english_place(value: str) -> str:
+    return PLACES_EN.get(value, value)
+
+
+def _station_name_en(station) -> str:
+    place = _english_place(station.village or station.township) if station.level != "county-centre" else COUNTIES_EN[station.county]
+    level = {
+        "county-centre": "Rural E-commerce Service Centre",
+        "township-station": "E-commerce Service Station",
+        "village-station": "E-commerce Service Station",
+    }[station.level]
+    return f"{place} {level} {station.name}"
+
+
+def _goods_en(goods: str) -> str:
+    return ", ".join(GOODS_EN.get(item, item) for item in goods.split("、") if item)
+
+
+def _translate_snippet(obj, locale, **fields):
+    """The snippet's copy in `locale` (TranslatableMixin.copy_for_translation), made once."""
+    existing = obj.get_translation_or_none(locale)
+    if existing is not None:
+        return existing
+    copy = obj.copy_for_translation(locale)
+    for name, value in fields.items():
+        setattr(copy, name, value)
+    copy.save()
+    return copy
+
+
+def load_english(ctx):
+    """English producers, stations, villages and products (after /en/products/ exists)."""
+    from portal.demo import translate_page
+
+    locale, default = ctx.locale, Locale.get_default()
+    editor = ctx.users.get("editor")
+    producers = {}
+    for producer in Producer.objects.filter(locale=default):
+        name, description = PRODUCERS_EN.get(producer.name, (None, None))
+        if name is None:
+            continue
+        producers[producer.pk] = _translate_snippet(
+            producer, locale, name=name, description=description, township=_english_place(producer.township), village=_english_place(producer.village)
+        )
+    stations = {}
+    for station in ServiceStation.objects.filter(locale=default):
+        stations[station.pk] = _translate_snippet(
+            station,
+            locale,
+            name=_station_name_en(station),
+            township=_english_place(station.township),
+            village=_english_place(station.village),
+            goods=_goods_en(station.goods),
+            opening_hours=station.opening_hours.replace("-", "–"),
+        )
+    made = 0
+    for data in PRODUCTS:
+        english = PRODUCTS_EN[data["slug"]]
+        source = ProductPage.objects.filter(slug=data["slug"], locale=default).first()
+        if source is None:
+            continue
+
+        def fill(page, english=english):
+            if page.producer_id in producers:
+                page.producer = producers[page.producer_id]
+            origins = list(page.origins.all())
+            for origin in origins:
+                origin.village, origin.township = _english_place(origin.village), _english_place(origin.township)
+            page.origins = origins
+            links = list(page.station_links.all())
+            for link in links:
+                link.station = stations.get(link.station_id, link.station)
+            page.station_links = links
+            gallery = list(page.gallery_images.all())
+            for item in gallery:
+                item.caption = f"{english['title']} (illustration)"
+            page.gallery_images = gallery
+            certifications = list(page.certifications.all())
+            for certification in certifications:
+                certification.number = certification.number.replace("示例", "DEMO")
+            page.certifications = certifications
+            shops = list(page.shop_links.all())
+            for shop in shops:
+                shop.name = "Hehuang Tianyuan demo shop"
+            page.shop_links = shops
+            story = [("paragraph", RichText(f"<p>{english['story']}</p>"))] if english.get("story") else []
+            story.append(("paragraph", RichText(f"<p>{DEMO_NOTE_EN}</p>")))
+            page.story = story
+
+        page, created = translate_page(
+            source,
+            locale,
+            user=editor,
+            fill=fill,
+            title=english["title"],
+            summary=english["summary"],
+            search_description=english["summary"],
+            specifications=english["spec"],
+            brand_licence_number=source.brand_licence_number.replace("示例", "DEMO"),
+            price_unit=english["unit"],
+            storage=english["storage"],
+            usage=english["usage"],
+        )
+        made += created
+    if made:
+        ctx.log(f"Created {made} English product pages")
+    for village in VillageProduct.objects.filter(locale=default).select_related("product_page"):
+        products, description = VILLAGES_EN.get(village.village, (village.products, village.description))
+        product_page = village.product_page.get_translation_or_none(locale) if village.product_page else None
+        _translate_snippet(
+            village,
+            locale,
+            village=_english_place(village.village),
+            township=_english_place(village.township),
+            products=products,
+            description=description,
+            product_page=product_page,
+        )

@@ -7,11 +7,14 @@ plain `LIKE '%,4,%'` that both databases run, while Python code only ever sees [
 
 from __future__ import annotations
 
+import calendar
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Lookup
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 MONTH_CHOICES = [
@@ -60,6 +63,9 @@ def months_label(months: list[int]) -> str:
             runs.append([m])
     if len(runs) > 1 and runs[0][0] == 1 and runs[-1][-1] == 12:
         runs[0] = runs.pop() + runs[0]
+    if not (get_language() or "zh").startswith("zh"):  # English: "June–October", "December–May"
+        names = [calendar.month_name[r[0]] if len(r) == 1 else f"{calendar.month_name[r[0]]}–{calendar.month_name[r[-1]]}" for r in runs]
+        return ", ".join(names)
     parts = [f"{r[0]}月" if len(r) == 1 else f"{r[0]}–{r[-1]}月" for r in runs]
     return "、".join(parts)
 

@@ -57,7 +57,7 @@ class StationImportForm(forms.Form):
         help_text=_("UTF-8 (with or without BOM) or GBK/GB18030 as saved by Excel; one station per row; columns are listed in the README."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
-    dry_run = forms.BooleanField(label=_("仅预览，不保存 Preview only (save nothing)"), required=False)
+    dry_run = forms.BooleanField(label=_("仅预览，不保存"), required=False)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

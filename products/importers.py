@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from wagtail.models import Locale
 
 from portal.geo import point
 from products.models import County, ServiceStation, StationLevel
@@ -325,10 +326,12 @@ def _import_row(report: ImportReport, row_number: int, cells: list[str], columns
     seen[key] = row_number
 
     station = None
+    # The spreadsheet is the Chinese list: English copies (translations) are edited in the admin.
+    stations = ServiceStation.objects.filter(locale=Locale.get_default())
     if code:
-        station = ServiceStation.objects.filter(code=code).first()
+        station = stations.filter(code=code).first()
     if station is None:
-        station = ServiceStation.objects.filter(county=county, name=name).first()
+        station = stations.filter(county=county, name=name).first()
         if station is not None and code and station.code and station.code != code:
             report.add(
                 row_number,

@@ -104,7 +104,8 @@ def station_features() -> list[dict]:
 
     index = in_active_language(public(ProductIndexPage.objects.live())).order_by("path").first()
     features = []
-    for station in ServiceStation.objects.filter(location__isnull=False):
+    stations = in_active_language(ServiceStation.objects.filter(location__isnull=False))
+    for station in stations:
         url = index.station_url(station) if index else ""
         features.append(station_feature(station, url))
     return features

@@ -7,6 +7,8 @@ products and kept as lists (the stations are even maintained as a spreadsheet, s
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
@@ -19,16 +21,16 @@ from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
-from wagtail.images.api.fields import ImageRenditionField
-from wagtail.models import Orderable, PageManager
+from wagtail.models import Orderable, PageManager, TranslatableMixin
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from portal.api_fields import RequestImageRenditionField
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
 from portal.images import rendition_specs
 from portal.models import BasePage
-from portal.places import County
+from portal.places import County, place_name
 from products.fields import MonthsField, months_label
 from products.panels import LinkedProductsPanel
 
@@ -84,38 +86,88 @@ def image_prefetch(lookup: str, *specs: str) -> Prefetch:
     return Prefetch(lookup, queryset=get_image_model().objects.prefetch_renditions(*specs))
 
 
+WEEKDAYS = {"一": "Mo", "二": "Tu", "三": "We", "四": "Th", "五": "Fr", "六": "Sa", "日": "Su", "天": "Su"}
+_HOURS = re.compile(r"(\d{1,2})[:：](\d{2})\s*[-–—~～至到]\s*(\d{1,2})[:：](\d{2})")
+_DAYS = re.compile(r"^\s*(?:周|星期)([一二三四五六日天])(?:\s*[-–—~～至到]\s*(?:周|星期)?([一二三四五六日天]))?\s*$")
+
+
+def opening_hours_spec(text: str) -> list[str]:
+    """schema.org openingHours ("Mo-Su 09:00-18:00") from what editors write in the station sheet:
+    "09:00-18:00" (every day), "周一至周五 9:00-17:00；周六 9:00-12:00". [] when a part says
+    something this cannot read for sure (e.g. "农忙时节延长"), rather than a guess search engines show."""
+    specs = []
+    for part in re.split(r"[;；,，、\n]", text or ""):
+        if not part.strip():
+            continue
+        hours = _HOURS.search(part)
+        if hours is None:
+            return []
+        h1, m1, h2, m2 = (int(n) for n in hours.groups())
+        if not (h1 < 24 and h2 <= 24 and m1 < 60 and m2 < 60) or part[hours.end() :].strip():
+            return []
+        before = part[: hours.start()]
+        if before.strip() in ("", "每天", "每日", "全年"):
+            days = "Mo-Su"
+        else:
+            named = _DAYS.match(before)
+            if named is None:
+                return []
+            days = WEEKDAYS[named.group(1)] + (f"-{WEEKDAYS[named.group(2)]}" if named.group(2) else "")
+        specs.append(f"{days} {h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}")
+    return specs
+
+
 def join_place(*parts) -> str:
-    """县 + 乡镇 + 村 as one name, skipping blanks and repeats (a township entered as the village)."""
-    seen: list[str] = []
-    for part in parts:
-        part = str(part or "").strip()
-        if part and part not in seen:
-            seen.append(part)
-    return "".join(seen)
+    """县 + 乡镇 + 村 as one name (portal.places.place_name: written the active language's way)."""
+    return place_name(*parts)
 
 
-LOCATION_CHECK_HELP = _("Tick once someone has checked the point on a map; demo and imported points are estimates.")
+def list_separator() -> str:
+    from django.utils.translation import get_language
+
+    return "、" if (get_language() or "zh").startswith("zh") else ", "
+
+
+def format_price(amount, unit: str = "") -> str:
+    """A reference price with its unit as the page gives it, written the way its readers write prices.
+
+    Chinese units include the currency ("16 元/千克"); English copies give the unit alone ("/kg",
+    "per 500 g", "and up") and the price is written "¥16/kg". A price without a unit is "16 元"
+    in Chinese and "¥16" in English.
+    """
+    from django.utils.translation import get_language
+
+    number = f"{amount:.2f}".rstrip("0").rstrip(".")
+    unit = (unit or "").strip()
+    if "元" in unit or (not unit and (get_language() or "zh").startswith("zh")):
+        return f"{number} {unit or '元'}"
+    if not unit:
+        return f"¥{number}"
+    return f"¥{number}{unit}" if unit.startswith("/") else f"¥{number} {unit}"
+
+
+LOCATION_CHECK_HELP = _("有人在地图上核实过位置后勾选；示例数据和导入的位置都是估计值。")
 
 
 # ---------------------------------------------------------------------------------------------
 # Snippets
 
 
-class Producer(index.Indexed, models.Model):
+class Producer(TranslatableMixin, index.Indexed, models.Model):
     """An enterprise, cooperative or family farm that makes one or more 河湟田源 products."""
 
-    name = models.CharField(_("名称 Name"), max_length=120, unique=True)
-    kind = models.CharField(_("类型 Kind"), max_length=20, choices=ProducerKind.choices, default=ProducerKind.COOPERATIVE)
-    county = models.CharField(_("县区 County"), max_length=20, choices=County.choices)
-    township = models.CharField(_("乡镇 Township"), max_length=60, blank=True)
-    village = models.CharField(_("村 Village"), max_length=60, blank=True)
-    location = GeoJSONField(_("位置 Location"), geom_types=("Point",), null=True, blank=True)
-    location_checked = models.BooleanField(_("位置已核实 Location checked"), default=False, help_text=LOCATION_CHECK_HELP)
-    contact_person = models.CharField(_("联系人 Contact person"), max_length=60, blank=True)
-    phone = models.CharField(_("电话 Phone"), max_length=40, blank=True)
-    website = models.URLField(_("网站 Website"), blank=True)
-    description = models.TextField(_("简介 Description"), blank=True)
-    logo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("标志 Logo"))
+    name = models.CharField(_("名称"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=20, choices=ProducerKind.choices, default=ProducerKind.COOPERATIVE)
+    county = models.CharField(_("县区"), max_length=20, choices=County.choices)
+    township = models.CharField(_("乡镇"), max_length=60, blank=True)
+    village = models.CharField(_("村"), max_length=60, blank=True)
+    location = GeoJSONField(_("位置"), geom_types=("Point",), null=True, blank=True)
+    location_checked = models.BooleanField(_("位置已核实"), default=False, help_text=LOCATION_CHECK_HELP)
+    contact_person = models.CharField(_("联系人"), max_length=60, blank=True)
+    phone = models.CharField(_("电话"), max_length=40, blank=True)
+    website = models.URLField(_("网站"), blank=True)
+    description = models.TextField(_("简介"), blank=True)
+    logo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("标志"))
 
     panels = [
         FieldPanel("name"),
@@ -127,14 +179,15 @@ class Producer(index.Indexed, models.Model):
         FieldPanel("website"),
         FieldPanel("description"),
         FieldPanel("logo"),
-        LinkedProductsPanel("producer", heading=_("产品 Products")),
+        LinkedProductsPanel("producer", heading=_("产品")),
     ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name"), index.SearchField("description"), index.FilterField("county")]
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         ordering = ["name"]
-        verbose_name = _("生产者 Producer")
-        verbose_name_plural = _("生产者 Producers")
+        verbose_name = _("生产者")
+        verbose_name_plural = _("生产者")
+        constraints = [models.UniqueConstraint(fields=["name", "locale"], name="products_producer_name_locale")]
 
     def __str__(self):
         return self.name
@@ -144,32 +197,30 @@ class Producer(index.Indexed, models.Model):
         return join_place(self.get_county_display(), self.township, self.village)
 
 
-class ServiceStation(index.Indexed, models.Model):
+class ServiceStation(TranslatableMixin, index.Indexed, models.Model):
     """A node of the rural e-commerce network (3 county centres, 42 township and 316 village stations).
 
     Editors keep the list as a spreadsheet, so the natural key matters: a re-import finds a
     station by `code` when the sheet has one, else by county + name (see importers.py).
     """
 
-    code = models.CharField(
-        _("编码 Code"), max_length=40, unique=True, null=True, blank=True, help_text=_("Optional; the spreadsheet's own ID, used to match rows on re-import.")
-    )
-    level = models.CharField(_("级别 Level"), max_length=20, choices=StationLevel.choices, db_index=True)
-    name = models.CharField(_("名称 Name"), max_length=120)
-    county = models.CharField(_("县区 County"), max_length=20, choices=County.choices, db_index=True)
-    township = models.CharField(_("乡镇 Township"), max_length=60, blank=True)
-    village = models.CharField(_("村 Village"), max_length=60, blank=True)
-    address = models.CharField(_("地址 Address"), max_length=200, blank=True)
-    location = GeoJSONField(_("位置 Location"), geom_types=("Point",), null=True, blank=True)
-    location_checked = models.BooleanField(_("位置已核实 Location checked"), default=False, help_text=LOCATION_CHECK_HELP)
-    contact_person = models.CharField(_("联系人 Contact person"), max_length=60, blank=True)
-    phone = models.CharField(_("电话 Phone"), max_length=40, blank=True)
-    opening_hours = models.CharField(_("营业时间 Opening hours"), max_length=120, blank=True)
+    code = models.CharField(_("编码"), max_length=40, null=True, blank=True, help_text=_("选填：表格自己的编号，重新导入时用来匹配行。"))
+    level = models.CharField(_("级别"), max_length=20, choices=StationLevel.choices, db_index=True)
+    name = models.CharField(_("名称"), max_length=120)
+    county = models.CharField(_("县区"), max_length=20, choices=County.choices, db_index=True)
+    township = models.CharField(_("乡镇"), max_length=60, blank=True)
+    village = models.CharField(_("村"), max_length=60, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    location = GeoJSONField(_("位置"), geom_types=("Point",), null=True, blank=True)
+    location_checked = models.BooleanField(_("位置已核实"), default=False, help_text=LOCATION_CHECK_HELP)
+    contact_person = models.CharField(_("联系人"), max_length=60, blank=True)
+    phone = models.CharField(_("电话"), max_length=40, blank=True)
+    opening_hours = models.CharField(_("营业时间"), max_length=120, blank=True)
     goods = models.CharField(
-        _("经营品类 Goods and services"),
+        _("经营品类"),
         max_length=250,
         blank=True,
-        help_text=_("e.g. 农产品收购、快递收发、农资、代缴费; the 河湟田源 products it stocks are chosen on each product page."),
+        help_text=_("例如：农产品收购、快递收发、农资、代缴费；所售的河湟田源产品在各产品页面里选择。"),
     )
 
     panels = [
@@ -182,7 +233,7 @@ class ServiceStation(index.Indexed, models.Model):
         FieldRowPanel([FieldPanel("contact_person"), FieldPanel("phone")]),
         FieldPanel("opening_hours"),
         FieldPanel("goods"),
-        LinkedProductsPanel("station_links__station", heading=_("在售产品 Products carried")),
+        LinkedProductsPanel("station_links__station", heading=_("在售产品")),
     ]
     search_fields = [
         index.SearchField("name"),
@@ -193,11 +244,15 @@ class ServiceStation(index.Indexed, models.Model):
         index.FilterField("level"),
     ]
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         ordering = ["county", "level", "township", "name"]
-        verbose_name = _("电商服务站 Service station")
-        verbose_name_plural = _("电商服务站 Service stations")
-        constraints = [models.UniqueConstraint(fields=["county", "name"], name="products_station_county_name")]
+        verbose_name = _("电商服务站")
+        verbose_name_plural = _("电商服务站")
+        # Per language: an English copy keeps the spreadsheet's code (and its own name).
+        constraints = [
+            models.UniqueConstraint(fields=["county", "name", "locale"], name="products_station_county_name"),
+            models.UniqueConstraint(fields=["code", "locale"], name="products_station_code_locale"),
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.get_level_display()}）"
@@ -215,6 +270,23 @@ class ServiceStation(index.Indexed, models.Model):
     def anchor(self) -> str:
         return f"station-{self.pk}"
 
+    def structured_data(self, url: str) -> dict:
+        """The station as a schema.org LocalBusiness: where it is, how to call, when it is open."""
+        from portal.seo import SCHEMA, geo, postal_address
+
+        street = join_place(self.get_county_display(), self.township, self.village, self.address)
+        data = {"@context": SCHEMA, "@type": "LocalBusiness", "name": self.name, "url": url, "address": postal_address(street)}
+        if geo(self.location):
+            data["geo"] = geo(self.location)
+        if self.phone:
+            data["telephone"] = self.phone
+        hours = opening_hours_spec(self.opening_hours)
+        if hours:
+            data["openingHours"] = hours[0] if len(hours) == 1 else hours
+        if self.goods:
+            data["description"] = self.goods
+        return data
+
     # For the CSV export, which uses the importer's latitude/longitude columns.
     @property
     def latitude(self):
@@ -225,19 +297,17 @@ class ServiceStation(index.Indexed, models.Model):
         return self.location["coordinates"][0] if self.location else None
 
 
-class VillageProduct(models.Model):
+class VillageProduct(TranslatableMixin, models.Model):
     """一村一品: a village known for one signature product (the source article's 示范村镇)."""
 
-    village = models.CharField(_("村 Village"), max_length=60)
-    township = models.CharField(_("乡镇 Township"), max_length=60, blank=True)
-    county = models.CharField(_("县区 County"), max_length=20, choices=County.choices)
-    products = models.CharField(_("特色产品 Signature products"), max_length=120, help_text=_("e.g. 青稞、青稞酒"))
-    description = models.TextField(_("简介 Description"), blank=True)
-    location = GeoJSONField(_("位置 Location"), geom_types=("Point",))
-    location_checked = models.BooleanField(_("位置已核实 Location checked"), default=False, help_text=LOCATION_CHECK_HELP)
-    product_page = models.ForeignKey(
-        "products.ProductPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("产品页面 Product page")
-    )
+    village = models.CharField(_("村"), max_length=60)
+    township = models.CharField(_("乡镇"), max_length=60, blank=True)
+    county = models.CharField(_("县区"), max_length=20, choices=County.choices)
+    products = models.CharField(_("特色产品"), max_length=120, help_text=_("e.g. 青稞、青稞酒"))
+    description = models.TextField(_("简介"), blank=True)
+    location = GeoJSONField(_("位置"), geom_types=("Point",))
+    location_checked = models.BooleanField(_("位置已核实"), default=False, help_text=LOCATION_CHECK_HELP)
+    product_page = models.ForeignKey("products.ProductPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("产品页面"))
 
     panels = [
         FieldRowPanel([FieldPanel("village"), FieldPanel("township"), FieldPanel("county")]),
@@ -248,11 +318,11 @@ class VillageProduct(models.Model):
         FieldPanel("product_page"),
     ]
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         ordering = ["county", "township", "village"]
-        verbose_name = _("一村一品 Village product")
-        verbose_name_plural = _("一村一品 Village products")
-        constraints = [models.UniqueConstraint(fields=["county", "village"], name="products_village_county_village")]
+        verbose_name = _("一村一品")
+        verbose_name_plural = _("一村一品")
+        constraints = [models.UniqueConstraint(fields=["county", "village", "locale"], name="products_village_county_village")]
 
     def __str__(self):
         return f"{self.village} · {self.products}"
@@ -295,8 +365,8 @@ ProductPageManager = PageManager.from_queryset(ProductPageQuerySet)
 class ProductIndexPage(RoutablePageMixin, BasePage):
     """/products/: the filterable list and map of products, 一村一品, and /products/stations/."""
 
-    intro = RichTextField(_("导语 Intro"), blank=True, features=["bold", "italic", "link"])
-    village_intro = models.TextField(_("一村一品说明 One village, one product intro"), blank=True, help_text=_("Shown above the 一村一品 map on this page."))
+    intro = RichTextField(_("导语"), blank=True, features=["bold", "italic", "link"])
+    village_intro = models.TextField(_("一村一品说明"), blank=True, help_text=_("显示在本页“一村一品”地图上方。"))
     per_page = 12
 
     max_count = 1
@@ -308,7 +378,7 @@ class ProductIndexPage(RoutablePageMixin, BasePage):
     api_fields = [APIField("intro"), APIField("village_intro")]
 
     class Meta:
-        verbose_name = _("产品 Products index")
+        verbose_name = _("产品栏目")
 
     def get_context(self, request, *args, **kwargs):
         from products.views import index_context
@@ -331,9 +401,47 @@ class ProductIndexPage(RoutablePageMixin, BasePage):
 
     @path("stations/<int:pk>/", name="station")
     def station(self, request, pk):
+        from django.shortcuts import redirect
+
         from products.views import station_context
 
-        return self.render(request, template="products/service_station.html", context_overrides=station_context(self, request, pk))
+        context = station_context(self, request, pk)
+        if "redirect" in context:
+            return redirect(context["redirect"], permanent=True)
+        self.routed_station = context["station"]  # for get_structured_data, without fetching it again
+        return self.render(request, template="products/service_station.html", context_overrides=context)
+
+    def get_structured_data(self, request) -> list[dict]:
+        """The station list and each station's page are this page's routes: their breadcrumb goes on
+        past /products/ to the list and the station, and a station is a schema.org LocalBusiness."""
+        from django.utils.translation import gettext
+
+        from portal.seo import breadcrumb_list
+
+        route = getattr(getattr(request, "routable_resolver_match", None), "url_name", "")
+        if route not in ("stations", "station"):
+            return super().get_structured_data(request)
+        trail = [(gettext("电商服务站"), self.full_subpage_url("stations", request))]
+        station = getattr(self, "routed_station", None) if route == "station" else None
+        if station is None:
+            return [breadcrumb_list(self, request, trail)]
+        url = self.full_subpage_url("station", request, pk=station.pk)
+        return [breadcrumb_list(self, request, [*trail, (station.name, url)]), station.structured_data(url)]
+
+    def get_sitemap_urls(self, request=None):
+        """The index, then the routes a search engine should find: the station list and every station
+        of the index's language, each keyed so the sitemap pairs it with its copy in the other language."""
+        urls = super().get_sitemap_urls(request)
+        if not self.get_full_url(request):
+            return urls
+        urls.append(self.sitemap_url(self.full_subpage_url("stations", request), f"{self.translation_key}:stations"))
+        for pk, key in ServiceStation.objects.filter(locale_id=self.locale_id).order_by("pk").values_list("pk", "translation_key"):
+            urls.append(self.sitemap_url(self.full_subpage_url("station", request, pk=pk), f"station:{key}"))
+        return urls
+
+    def full_subpage_url(self, name: str, request=None, **kwargs) -> str:
+        """A route's full URL on the site's own host, as the page's canonical URL and sitemap give it."""
+        return (self.get_full_url(request) or "/").rstrip("/") + "/" + self.reverse_subpage(name, kwargs=kwargs or None).lstrip("/")
 
     def stations_url(self, request=None) -> str:
         return (self.get_url(request) or "/") + self.reverse_subpage("stations").lstrip("/")
@@ -367,20 +475,20 @@ class ProductPage(BasePage):
         condition, limit = self.serve_companions(self.pk)
         return list(ProductPage.objects.filter(condition).exclude(pk=self.pk).select_related("image").order_by("path")[:limit])
 
-    summary = models.CharField(_("简介 Summary"), max_length=200, blank=True, help_text=_("One sentence for cards and search results."))
-    category = models.CharField(_("类别 Category"), max_length=20, choices=Category.choices, db_index=True)
-    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("主图 Main image"))
-    brand_authorised = models.BooleanField(_("河湟田源品牌授权 Authorised to use the 河湟田源 brand"), default=False)
-    brand_licence_number = models.CharField(_("授权编号 Licence number"), max_length=60, blank=True)
-    producer = models.ForeignKey(Producer, null=True, blank=True, on_delete=models.SET_NULL, related_name="products", verbose_name=_("生产者 Producer"))
-    season_months = MonthsField(_("上市月份 Months available"), help_text=_("Tick every month it can be bought; all twelve for all year round."))
-    specifications = models.CharField(_("规格 Specifications"), max_length=200, blank=True, help_text=_("e.g. 500克/袋；2.5千克/箱"))
-    reference_price = models.DecimalField(_("参考价格 Reference price"), max_digits=9, decimal_places=2, null=True, blank=True)
-    price_unit = models.CharField(_("价格单位 Price unit"), max_length=40, blank=True, help_text=_("e.g. 元/500克"))
-    storage = models.TextField(_("贮存方法 Storage"), blank=True)
-    usage = models.TextField(_("食用/使用方法 How to eat or use"), blank=True)
-    story = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("产品故事 Story"))
-    featured = models.BooleanField(_("首页推荐 Featured"), default=False, help_text=_("Show on the home page's featured products."))
+    summary = models.CharField(_("简介"), max_length=200, blank=True, help_text=_("一句话，显示在卡片和搜索结果里。"))
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices, db_index=True)
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("主图"))
+    brand_authorised = models.BooleanField(_("河湟田源品牌授权"), default=False)
+    brand_licence_number = models.CharField(_("授权编号"), max_length=60, blank=True)
+    producer = models.ForeignKey(Producer, null=True, blank=True, on_delete=models.SET_NULL, related_name="products", verbose_name=_("生产者"))
+    season_months = MonthsField(_("上市月份"), help_text=_("勾选能买到的月份；全年供应就勾选全部十二个月。"))
+    specifications = models.CharField(_("规格"), max_length=200, blank=True, help_text=_("e.g. 500克/袋；2.5千克/箱"))
+    reference_price = models.DecimalField(_("参考价格"), max_digits=9, decimal_places=2, null=True, blank=True)
+    price_unit = models.CharField(_("价格单位"), max_length=40, blank=True, help_text=_("e.g. 元/500克"))
+    storage = models.TextField(_("贮存方法"), blank=True)
+    usage = models.TextField(_("食用/使用方法"), blank=True)
+    story = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("产品故事"))
+    featured = models.BooleanField(_("首页推荐"), default=False, help_text=_("在首页“推荐产品”中展示。"))
 
     objects = ProductPageManager()
 
@@ -393,16 +501,16 @@ class ProductPage(BasePage):
         FieldPanel("image"),
         FieldRowPanel([FieldPanel("brand_authorised"), FieldPanel("brand_licence_number")], heading=_("河湟田源")),
         FieldPanel("producer"),
-        InlinePanel("origins", heading=_("产地 Origin villages"), label=_("产地 Origin"), min_num=1),
-        InlinePanel("certifications", heading=_("认证 Certifications"), label=_("认证 Certification")),
+        InlinePanel("origins", heading=_("产地"), label=_("产地"), min_num=1),
+        InlinePanel("certifications", heading=_("认证"), label=_("认证")),
         FieldPanel("season_months"),
         FieldRowPanel([FieldPanel("specifications"), FieldPanel("reference_price"), FieldPanel("price_unit")], heading=_("规格与价格")),
         FieldPanel("storage"),
         FieldPanel("usage"),
-        MultipleChooserPanel("gallery_images", chooser_field_name="image", heading=_("图集 Gallery"), label=_("图片 Image")),
+        MultipleChooserPanel("gallery_images", chooser_field_name="image", heading=_("图集"), label=_("图片")),
         FieldPanel("story"),
-        InlinePanel("shop_links", heading=_("网店 Online shops"), label=_("网店 Shop")),
-        MultipleChooserPanel("station_links", chooser_field_name="station", heading=_("电商服务站 Service stations"), label=_("服务站 Station")),
+        InlinePanel("shop_links", heading=_("网店"), label=_("网店")),
+        MultipleChooserPanel("station_links", chooser_field_name="station", heading=_("电商服务站"), label=_("服务站")),
     ]
     search_fields = BasePage.search_fields + [
         index.SearchField("summary"),
@@ -425,7 +533,7 @@ class ProductPage(BasePage):
         APIField("price_unit"),
         APIField("storage"),
         APIField("usage"),
-        APIField("image", serializer=ImageRenditionField(HERO_SPEC)),
+        APIField("image", serializer=RequestImageRenditionField(HERO_SPEC)),
         APIField("gallery_images"),
         APIField("story"),
         APIField("shop_links"),
@@ -434,8 +542,8 @@ class ProductPage(BasePage):
     ]
 
     class Meta:
-        verbose_name = _("产品 Product")
-        verbose_name_plural = _("产品 Products")
+        verbose_name = _("产品")
+        verbose_name_plural = _("产品")
 
     show_qr = True
 
@@ -446,20 +554,39 @@ class ProductPage(BasePage):
         product = {"@context": SCHEMA, "@type": "Product", "name": self.title, "url": url, "category": str(self.get_category_display())}
         if self.card_summary:
             product["description"] = self.card_summary
-        if self.brand_authorised:
-            product["brand"] = {"@type": "Brand", "name": "河湟田源"}
+        brand = self.brand_name()
+        if brand:
+            product["brand"] = {"@type": "Brand", "name": brand}
         if self.producer_id:
             product["manufacturer"] = {"@type": "Organization", "name": self.producer.name}
         if self.image_id:
             product["image"] = image_url(self.image, request, SHARE_SPEC)
         if self.reference_price is not None:
-            product["offers"] = {"@type": "Offer", "price": f"{self.reference_price:.2f}", "priceCurrency": "CNY", "url": url}
+            # A seasonal product can be bought in its months only: out of stock the rest of the year.
+            availability = "InStock" if self.in_season() else "OutOfStock"
+            product["offers"] = {
+                "@type": "Offer",
+                "price": f"{self.reference_price:.2f}",
+                "priceCurrency": "CNY",
+                "availability": f"{SCHEMA}/{availability}",
+                "url": url,
+            }
         return super().get_structured_data(request) + [product]
+
+    def brand_name(self) -> str:
+        """The name a product is sold under: 河湟田源 when licensed to carry the regional brand,
+        else its producer's, else its origin village's (how unbranded farm produce is known)."""
+        if self.brand_authorised:
+            return str(_("河湟田源"))
+        if self.producer_id and self.producer is not None:
+            return self.producer.name
+        origin = next(iter(self.origins.all()), None)
+        return origin.place if origin is not None else ""
 
     def clean(self):
         super().clean()
         if self.brand_authorised and not self.brand_licence_number.strip():
-            raise ValidationError({"brand_licence_number": _("An authorised product needs its 河湟田源 licence number.")})
+            raise ValidationError({"brand_licence_number": _("获得授权的产品需要填写河湟田源授权编号。")})
         if self.slug in RESERVED_SLUGS:
             raise ValidationError({"slug": _("“%(slug)s” is used by the products section itself; choose another slug.") % {"slug": self.slug}})
 
@@ -475,12 +602,16 @@ class ProductPage(BasePage):
     @property
     def card_meta(self) -> str:
         parts = [self.get_category_display()]
-        counties = self.counties
-        if counties:
-            parts.append("、".join(counties))
+        if self.counties:
+            parts.append(self.counties_label)
         if self.brand_authorised:
             parts.append(str(_("河湟田源授权")))
         return " · ".join(str(p) for p in parts)
+
+    @property
+    def counties_label(self) -> str:
+        """The origin counties as a list in the active language ("湟中区、大通县" / "Huangzhong District, Datong County")."""
+        return list_separator().join(str(c) for c in self.counties)
 
     @property
     def counties(self) -> list[str]:
@@ -502,8 +633,7 @@ class ProductPage(BasePage):
     def price_label(self) -> str:
         if self.reference_price is None:
             return ""
-        amount = f"{self.reference_price:.2f}".rstrip("0").rstrip(".")
-        return f"{amount} {self.price_unit}".strip() if self.price_unit else f"{amount} 元"
+        return format_price(self.reference_price, self.price_unit)
 
     def origin_features(self, request=None) -> list[dict]:
         from products.layers import origin_feature
@@ -521,11 +651,11 @@ class ProductPage(BasePage):
 
 class ProductOrigin(Orderable):
     page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="origins")
-    village = models.CharField(_("村 Village"), max_length=60)
-    township = models.CharField(_("乡镇 Township"), max_length=60, blank=True)
-    county = models.CharField(_("县区 County"), max_length=20, choices=County.choices, db_index=True)
-    location = GeoJSONField(_("位置 Location"), geom_types=("Point",))
-    location_checked = models.BooleanField(_("位置已核实 Location checked"), default=False, help_text=LOCATION_CHECK_HELP)
+    village = models.CharField(_("村"), max_length=60)
+    township = models.CharField(_("乡镇"), max_length=60, blank=True)
+    county = models.CharField(_("县区"), max_length=20, choices=County.choices, db_index=True)
+    location = GeoJSONField(_("位置"), geom_types=("Point",))
+    location_checked = models.BooleanField(_("位置已核实"), default=False, help_text=LOCATION_CHECK_HELP)
 
     panels = [
         FieldRowPanel([FieldPanel("village"), FieldPanel("township"), FieldPanel("county")]),
@@ -535,7 +665,7 @@ class ProductOrigin(Orderable):
     api_fields = [APIField("village"), APIField("township"), APIField("county"), APIField("location")]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("产地 Origin")
+        verbose_name = _("产地")
 
     @property
     def place(self) -> str:
@@ -544,30 +674,30 @@ class ProductOrigin(Orderable):
 
 class ProductCertification(Orderable):
     page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="certifications")
-    kind = models.CharField(_("认证类型 Kind"), max_length=20, choices=CertificationKind.choices, db_index=True)
-    number = models.CharField(_("证书编号 Certificate number"), max_length=80)
-    valid_until = models.DateField(_("有效期至 Valid until"), null=True, blank=True)
+    kind = models.CharField(_("认证类型"), max_length=20, choices=CertificationKind.choices, db_index=True)
+    number = models.CharField(_("证书编号"), max_length=80)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
 
     panels = [FieldRowPanel([FieldPanel("kind"), FieldPanel("number"), FieldPanel("valid_until")])]
     api_fields = [APIField("kind"), APIField("number"), APIField("valid_until")]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("认证 Certification")
+        verbose_name = _("认证")
 
 
 class ProductGalleryImage(Orderable):
     page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="gallery_images")
-    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+", verbose_name=_("图片 Image"))
-    caption = models.CharField(_("说明 Caption"), max_length=200, blank=True)
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+", verbose_name=_("图片"))
+    caption = models.CharField(_("说明"), max_length=200, blank=True)
 
     panels = [FieldPanel("image"), FieldPanel("caption")]
-    api_fields = [APIField("image", serializer=ImageRenditionField(GALLERY_SPEC)), APIField("caption")]
+    api_fields = [APIField("image", serializer=RequestImageRenditionField(GALLERY_SPEC)), APIField("caption")]
 
 
 class ProductShopLink(Orderable):
     page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="shop_links")
-    name = models.CharField(_("网店名称 Shop name"), max_length=80, help_text=_("e.g. 河湟田源京东旗舰店"))
-    url = models.URLField(_("链接 Link"))
+    name = models.CharField(_("网店名称"), max_length=80, help_text=_("e.g. 河湟田源京东旗舰店"))
+    url = models.URLField(_("链接"))
 
     panels = [FieldRowPanel([FieldPanel("name"), FieldPanel("url")])]
     api_fields = [APIField("name"), APIField("url")]
@@ -581,7 +711,7 @@ class ProductStation(Orderable):
     """
 
     page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="station_links")
-    station = models.ForeignKey(ServiceStation, on_delete=models.CASCADE, related_name="product_links", verbose_name=_("服务站 Station"))
+    station = models.ForeignKey(ServiceStation, on_delete=models.CASCADE, related_name="product_links", verbose_name=_("服务站"))
 
     panels = [FieldPanel("station")]
     api_fields = [APIField("station", serializer=StationSerializer(read_only=True))]

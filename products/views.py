@@ -24,6 +24,7 @@ from products.models import (
     ProductIndexPage,
     ProductOrigin,
     ProductPage,
+    ProductStation,
     ServiceStation,
     VillageProduct,
     current_month,
@@ -58,7 +59,7 @@ def index_context(index, request) -> dict:
         products = products.filter(brand_authorised=True)
     producer = None
     if "producer" in filters:
-        producer = Producer.objects.filter(pk=filters["producer"]).first()
+        producer = Producer.objects.filter(pk=filters["producer"], locale_id=index.locale_id).first()
         products = products.filter(producer_id=filters["producer"])
     products = list(
         products.select_related("image", "producer")
@@ -73,7 +74,7 @@ def index_context(index, request) -> dict:
         features.extend(origin_feature(product, origin, url, thumbnail, inline=True) for origin in product.origins.all() if origin.location)
 
     page_obj = Paginator(products, index.per_page).get_page(request.GET.get("page"))
-    villages = list(VillageProduct.objects.select_related("product_page"))
+    villages = list(VillageProduct.objects.filter(locale_id=index.locale_id).select_related("product_page"))
     village_features = []
     for village in villages:
         village.link = village.product_page.get_url(request) if village.product_page and is_public(village.product_page, paths) else ""
@@ -123,6 +124,7 @@ def product_context(page, request) -> dict:
     gallery = list(page.gallery_images.all())
     stations = [link.station for link in page.station_links.select_related("station") if link.station_id]
     producer = page.producer if page.producer_id else None  # loaded with the page (serve_related)
+    stations, producer = _in_page_language(page, stations, producer)
 
     others = page.other_products()
 
@@ -164,10 +166,28 @@ def product_context(page, request) -> dict:
     }
 
 
+def _in_page_language(page, stations: list, producer):
+    """The page's stations and producer in the page's language where they have a copy in it.
+
+    Wagtail copies a page's links as they are when it is translated, so an English product may
+    still point at the Chinese producer and stations; its visitors should meet the English ones.
+    No query when everything already is in the page's language (the demo, and careful editors).
+    """
+    others = [obj for obj in [*stations, producer] if obj is not None and obj.locale_id != page.locale_id]
+    if not others:
+        return stations, producer
+    copies = {}
+    for model in {type(obj) for obj in others}:
+        keys = [obj.translation_key for obj in others if isinstance(obj, model)]
+        copies.update({(model, c.translation_key): c for c in model.objects.filter(translation_key__in=keys, locale_id=page.locale_id)})
+    swap = lambda obj: copies.get((type(obj), obj.translation_key), obj) if obj is not None else None  # noqa: E731
+    return [swap(s) for s in stations], swap(producer)
+
+
 def stations_context(index, request) -> dict:
     form = StationFilterForm(request.GET)
     filters = form.filters()
-    stations = ServiceStation.objects.all()
+    stations = ServiceStation.objects.filter(locale_id=index.locale_id)
     if "county" in filters:
         stations = stations.filter(county=filters["county"])
     if "level" in filters:
@@ -190,9 +210,21 @@ def station_context(index, request, pk) -> dict:
     station = ServiceStation.objects.filter(pk=pk).first()
     if station is None:
         raise Http404(_("No such service station."))
+    if station.locale_id != index.locale_id:
+        # e.g. /en/products/stations/<a Chinese station>/: its English copy, when it has one
+        copy = ServiceStation.objects.filter(translation_key=station.translation_key, locale_id=index.locale_id).first()
+        if copy is not None:
+            return {"redirect": index.station_url(copy, request)}
     paths = restricted_paths()
-    links = station.product_links.select_related("page", "page__image").prefetch_related(renditions_prefetch("page__image", *rendition_specs("thumb")))
-    products = [link.page for link in links if is_public(link.page, paths)]
+    # The products of this index's language stocked at the station in any language: a product
+    # translated before its stations still lists them, and the other way round.
+    links = (
+        ProductStation.objects.filter(station__translation_key=station.translation_key, page__locale_id=index.locale_id)
+        .select_related("page", "page__image")
+        .prefetch_related(renditions_prefetch("page__image", *rendition_specs("thumb")))
+        .order_by("page__path")
+    )
+    products = list({link.page.pk: link.page for link in links if is_public(link.page, paths)}.values())
     for product in products:
         product.picture = product.image
     url = index.station_url(station, request)

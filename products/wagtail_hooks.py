@@ -16,7 +16,7 @@ from products.models import Producer, ServiceStation, VillageProduct
 class ProducerViewSet(SnippetViewSet):
     model = Producer
     icon = "group"
-    menu_label = _("生产者 Producers")
+    menu_label = _("生产者")
     list_display = ["name", "kind", "county", "village", "phone"]
     list_filter = ["kind", "county"]
     ordering = ["name"]
@@ -27,14 +27,14 @@ class StationIndexView(IndexView):
     def header_buttons(self):
         buttons = list(super().header_buttons)
         if can_import_stations(self.request.user):
-            buttons.append(HeaderButton(_("从 CSV 导入 Import CSV"), url=reverse("products_import_stations:index"), icon_name="upload"))
+            buttons.append(HeaderButton(_("从 CSV 导入"), url=reverse("products_import_stations:index"), icon_name="upload"))
         return buttons
 
 
 class ServiceStationViewSet(SnippetViewSet):
     model = ServiceStation
     icon = "site"
-    menu_label = _("电商服务站 Service stations")
+    menu_label = _("电商服务站")
     index_view_class = StationIndexView
     list_display = ["name", "level", "county", "township", "code", BooleanColumn("location_checked", label=_("位置已核实"))]
     list_filter = ["level", "county", "location_checked"]
@@ -62,7 +62,7 @@ class ServiceStationViewSet(SnippetViewSet):
 class VillageProductViewSet(SnippetViewSet):
     model = VillageProduct
     icon = "home"
-    menu_label = _("一村一品 Village products")
+    menu_label = _("一村一品")
     list_display = ["village", "county", "township", "products"]
     list_filter = ["county"]
 
@@ -78,7 +78,7 @@ class StationImportViewSet(ViewSet):
     name = "products_import_stations"
     url_prefix = "products/import-stations"
     icon = "upload"
-    menu_label = _("导入服务站 CSV Import stations")
+    menu_label = _("导入服务站")
     menu_item_class = ImportMenuItem
 
     def get_urlpatterns(self):

@@ -15,8 +15,13 @@ class RoutesConfig(AppConfig):
         registry.register_demo("routes", demo.load, order=10)
         registry.register_demo_translation("routes", demo.load_english, order=10)
         registry.register_layer(Layer("routes", _("路线"), features=layers.route_features, models=("routes.RoutePage",), colour="#c2410c", order=10))
-        registry.register_layer(Layer("stops", _("沿线站点"), features=layers.stop_features, models=("routes.RoutePage",), colour="#2b5c8a", order=20))
-        registry.register_collection("routes", _("三条精品线路 The routes"), layers.featured_routes)
+        registry.register_layer(
+            # places=True: the stops (sights, villages, towns) are what "near 塔尔寺" is measured from.
+            Layer("stops", _("沿线站点"), features=layers.stop_features, models=("routes.RoutePage",), colour="#2b5c8a", order=20, places=True)
+        )
+        registry.register_collection("routes", _("三条精品线路"), layers.featured_routes)
         # A route page lists the homestays and products within its own radius of its line.
         registry.register_nearby("routes", ("homestays", "products"), km=lambda feature: feature["properties"].get("nearby_km") or 5)
         registry.register_dependents("*", layers.routes_linking)
+
+        from routes import cover_views  # noqa: F401 - registers "从线路生成封面" (admin URL and page-header button)

@@ -15,6 +15,7 @@ from wagtail.models import Locale
 
 from portal.demo import demo_image
 from portal.geo import haversine_km
+from routes.covers import make_cover
 from routes.models import RouteIndexPage, RoutePage, RouteStop
 
 # (name, kind, lat, lon, altitude m, checked, opening, description)
@@ -225,15 +226,35 @@ def load(ctx):
     return index
 
 
+# What each stop's demo picture draws (portal.illustrations motifs).
+STOP_MOTIFS = {
+    "青海藏文化馆": "museum",
+    "塔尔寺": "monastery",
+    "多巴镇": "town",
+    "乡趣卡阳": "forest",
+    "拦隆口镇": "fields",
+    "上五庄镇": "village",
+    "桥头镇": "town",
+    "老爷山": "mountain",
+    "朔北藏族乡": "courtyard",
+    "窎沟村": "village",
+    "边麻沟村": "flowers",
+    "鹞子沟": "forest",
+    "西宁市区（出发地）": "town",
+    "大黑沟森林公园": "forest",
+    "丹噶尔古城": "old_town",
+    "宗家沟": "mountain",
+    "日月山": "mountain",
+}
+
+
 def _create_route(index, spec, ctx):
-    hero = demo_image(f"线路 · {spec['title']}", spec["palette"])
     page = RoutePage(
         title=spec["title"],
         slug=spec["slug"],
         theme=spec["theme"],
         colour=spec["colour"],
         summary=spec["summary"],
-        hero_image=hero,
         geometry={"type": "LineString", "coordinates": demo_line(spec["stops"], spec["slug"])},
         duration=spec["duration"],
         best_months=spec["best_months"],
@@ -244,9 +265,10 @@ def _create_route(index, spec, ctx):
         accessibility=spec["accessibility"],
         search_description=spec["summary"],
     )
-    palettes = {"heritage": "temple", "museum": "temple", "scenic": "plateau", "farm": "farm", "village": "autumn", "service": "plateau"}
+    english = ROUTES_EN.get(spec["slug"], {}).get("stops", [])
     for order, (name, kind, lat, lon, alt, checked, opening, description) in enumerate(spec["stops"]):
-        image = demo_image(f"站点 · {name}", "snow" if alt >= 3400 else palettes[kind])
+        name_en = english[order][0] if order < len(english) else ""
+        image = demo_image(f"站点 · {name}", STOP_MOTIFS.get(name, "landscape"), caption=name, caption_en=name_en)
         page.stops.add(
             RouteStop(
                 sort_order=order,
@@ -261,8 +283,18 @@ def _create_route(index, spec, ctx):
             )
         )
     index.add_child(instance=page)
+    # The cover is drawn from the route's own line, stops and profile (routes.covers).
+    page.hero_image = make_cover(page, alt_en=_cover_alt_en(spec))
     page.save_revision(user=ctx.users.get("editor")).publish()
     ctx.log(f"Created route /routes/{spec['slug']}/ ({page.length_km:.0f} km, {len(spec['stops'])} stops)")
+
+
+def _cover_alt_en(spec) -> str:
+    english = ROUTES_EN.get(spec["slug"])
+    if not english:
+        return ""
+    stops = ", ".join(name for name, _description, _opening in english["stops"])
+    return f"Map of the {english['title']}: the line through {stops}, with its elevation profile below"
 
 
 # English copies (/en/routes/...): by route slug; stops in the same order as the Chinese ones,
@@ -283,7 +315,7 @@ ROUTES_EN = {
                 "All year, 9:00–17:00 (closed some Mondays; check on site)",
             ),
             (
-                "Kumbum Monastery (Ta'er Si)",
+                "Kumbum Monastery",
                 "A national 5A-rated site and one of the six great monasteries of the Gelug school of Tibetan Buddhism, famous for its yak-butter sculptures, murals and appliqué embroidery. Great assemblies are held in the first, fourth, sixth and ninth lunar months; butter-sculpture lanterns are shown on the 15th day of the first lunar month.",
                 "Open all year; summer 8:00–18:00",
             ),
@@ -365,6 +397,12 @@ ROUTES_EN = {
 }
 
 
+def english_stop_name(english: str, chinese: str) -> str:
+    """ "Kumbum Monastery 塔尔寺": the English name with the Chinese one beside it (without its notes in brackets)."""
+    chinese = chinese.split("（")[0].strip()
+    return f"{english} {chinese}" if chinese and chinese not in english else english
+
+
 def load_english(ctx):
     """English copies of the routes index's routes with their stops (after portal made /en/routes/)."""
     from portal.demo import translate_page
@@ -379,7 +417,8 @@ def load_english(ctx):
         def fill(page, english=english):
             stops = list(page.stops.all())
             for stop, (name, description, opening) in zip(stops, english["stops"]):
-                stop.name, stop.description, stop.opening = name, description, opening
+                # The Chinese name stays beside the English one: it is what road signs and drivers use.
+                stop.name, stop.description, stop.opening = english_stop_name(name, stop.name), description, opening
             page.stops = stops
 
         page, made = translate_page(

@@ -242,17 +242,131 @@ def sketch_svg(geometry: dict | None, stops: list[tuple[int, float, float]], wid
     }
 
 
+# Xining's own altitude, the yardstick every note compares with (seed: places.md).
+XINING_ALT_M = 2275
+# Within this many metres of Xining the air feels the same to a visitor arriving from the city.
+NEAR_XINING_M = 225
+
+
 def altitude_note(max_alt_m: int | None) -> str:
-    """Plain-language advice for the route's highest point; Xining itself lies at about 2,275 m."""
+    """Plain-language advice for the route's highest point, compared with Xining (about 2,275 m).
+
+    Bands: clearly lower (no altitude worries, but it is a change of climate from the city), about
+    the same, somewhat higher (from 2,500 m, where sensitive people start to notice), and high
+    (from 3,000 m: passes such as 日月山 at 3,520 m, where altitude sickness is common).
+    """
     if max_alt_m is None:
         return ""
+    alt = f"{max_alt_m:,}"
     if max_alt_m >= 3000:
         return _(
             "线路最高处约 %(alt)s 米，明显高于西宁（约 2,275 米）。初到高原的人可能出现头痛、气短、失眠等高原反应：到达后先休息，放慢步伐，多喝水，不饮酒；"
             "心肺疾病患者、孕妇和老人出发前请先咨询医生。高处风大、紫外线强、早晚寒冷，请带好外套、帽子和防晒用品。"
-        ) % {"alt": f"{max_alt_m:,}"}
+        ) % {"alt": alt}
     if max_alt_m >= 2500:
         return _(
             "线路最高处约 %(alt)s 米，比西宁（约 2,275 米）略高。大多数人能适应，但请慢行、多喝水；从低海拔地区直接来的游客第一天宜安排轻松些。早晚温差大，请带外套。"
-        ) % {"alt": f"{max_alt_m:,}"}
-    return _("线路最高处约 %(alt)s 米，与西宁市区（约 2,275 米）海拔相近。高原阳光强烈，请注意防晒、多喝水。") % {"alt": f"{max_alt_m:,}"}
+        ) % {"alt": alt}
+    if max_alt_m > XINING_ALT_M - NEAR_XINING_M:
+        return _("线路最高处约 %(alt)s 米，与西宁市区（约 2,275 米）海拔相近。高原阳光强烈，请注意防晒、多喝水。") % {"alt": alt}
+    return _("线路最高处约 %(alt)s 米，比西宁市区（约 2,275 米）低，一般不必担心高原反应；从西宁出发的游客会觉得空气更湿润、气温更高。") % {"alt": alt}
+
+
+# -- elevations as devices record them ----------------------------------------------------------
+# Lowest and highest ground on Earth (Dead Sea shore ≈ −430 m, Everest ≈ 8,849 m): a GPS altitude
+# outside this range is a device error, not a place.
+MIN_ELEVATION_M = -430.0
+MAX_ELEVATION_M = 8900.0
+# A 0 is a real sea-level reading only among other near-sea-level readings; next to a neighbour
+# further from 0 than this it is a lost fix (many phones write 0 when they have no altitude).
+ZERO_NEIGHBOUR_M = 30.0
+# What counts as "0": devices that lost their fix write 0, -0 or a few centimetres either side.
+ZERO_BAND_M = 0.5
+# A single point that jumps up or down by at least SPIKE_MIN_M from both neighbours, steeper than
+# MAX_GRADE (rise over run; 1.0 = 45°) on both sides, is a glitch: no road or path does that.
+SPIKE_MIN_M = 50.0
+MAX_GRADE = 1.0
+
+
+@dataclass
+class ElevationFixes:
+    """How many elevations of a line were set aside, and why (for the import report)."""
+
+    missing: int = 0
+    impossible: int = 0
+    zeros: int = 0
+    all_zero: bool = False
+    spikes: int = 0
+
+    def __iadd__(self, other: ElevationFixes) -> ElevationFixes:
+        self.missing += other.missing
+        self.impossible += other.impossible
+        self.zeros += other.zeros
+        self.all_zero = self.all_zero or other.all_zero
+        self.spikes += other.spikes
+        return self
+
+    @property
+    def dropped(self) -> int:
+        return self.impossible + self.zeros + self.spikes
+
+
+def clean_elevations(line: list[list]) -> tuple[list[list[float]], ElevationFixes]:
+    """Positions [lon, lat, ele-or-None] → GeoJSON positions, with untrustworthy elevations removed.
+
+    The one rule set for every format (GPX, KML/KMZ, GeoJSON), so a file's facts do not depend on
+    how it was saved: an elevation that is absent, not a number, physically impossible, a 0 beside
+    readings far from sea level (or a line of nothing but 0), or a one-point spike is dropped; the
+    position stays, without an altitude, and the profile simply skips it.
+    """
+    fixes = ElevationFixes()
+    eles: list[float | None] = []
+    for pos in line:
+        e = pos[2] if len(pos) > 2 else None
+        if e is None or isinstance(e, bool) or not isinstance(e, (int, float)) or not math.isfinite(e):
+            fixes.missing += 1
+            e = None
+        elif not MIN_ELEVATION_M <= e <= MAX_ELEVATION_M:
+            fixes.impossible += 1
+            e = None
+        eles.append(None if e is None else float(e))
+
+    known = [i for i, e in enumerate(eles) if e is not None]
+    nonzero = [i for i in known if abs(eles[i]) >= ZERO_BAND_M]
+    if known and not nonzero:
+        fixes.all_zero = True
+        fixes.zeros += len(known)
+        eles = [None] * len(eles)
+    elif len(nonzero) < len(known):
+        zeros = [i for i in known if abs(eles[i]) < ZERO_BAND_M]
+        for i in zeros:
+            before = next((eles[j] for j in reversed(nonzero) if j < i), None)
+            after = next((eles[j] for j in nonzero if j > i), None)
+            if any(n is not None and abs(n) > ZERO_NEIGHBOUR_M for n in (before, after)):
+                eles[i] = None
+                fixes.zeros += 1
+
+    for _pass in range(3):  # a removed spike can unmask its neighbour; a few passes settle it
+        known = [i for i, e in enumerate(eles) if e is not None]
+        spikes = []
+        for a, i, b in zip(known, known[1:], known[2:]):
+            d1, d2 = eles[i] - eles[a], eles[i] - eles[b]
+            if d1 * d2 <= 0 or min(abs(d1), abs(d2)) < SPIKE_MIN_M:
+                continue
+            run1 = max(haversine_km(line[a], line[i]) * 1000, 1.0)
+            run2 = max(haversine_km(line[i], line[b]) * 1000, 1.0)
+            if abs(d1) / run1 > MAX_GRADE and abs(d2) / run2 > MAX_GRADE:
+                spikes.append(i)
+        if not spikes:
+            break
+        for i in spikes:
+            eles[i] = None
+        fixes.spikes += len(spikes)
+
+    out = []
+    for pos, e in zip(line, eles):
+        p = [pos[0], pos[1]]
+        if e is not None:
+            p.append(round(e, 1))
+        out.append(p)
+    return out, fixes

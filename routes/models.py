@@ -32,19 +32,19 @@ from routes.forms import RoutePageForm
 MONTHS = [(m, _("%(m)d月") % {"m": m}) for m in range(1, 13)]
 
 THEME_CHOICES = [
-    ("agriculture", _("休闲农业 Leisure farming")),
-    ("folk", _("民俗文化 Folk culture")),
-    ("history", _("历史文化 History and heritage")),
-    ("nature", _("自然生态 Nature")),
+    ("agriculture", _("休闲农业")),
+    ("folk", _("民俗文化")),
+    ("history", _("历史文化")),
+    ("nature", _("自然生态")),
 ]
 
 STOP_KINDS = [
-    ("village", _("村庄 Village")),
-    ("scenic", _("景区 Scenic spot")),
-    ("heritage", _("寺院/文物 Temple or heritage site")),
-    ("farm", _("农园 Farm or orchard")),
-    ("museum", _("博物馆 Museum")),
-    ("service", _("服务点 Service point")),
+    ("village", _("村庄")),
+    ("scenic", _("景区")),
+    ("heritage", _("寺院/文物")),
+    ("farm", _("农园")),
+    ("museum", _("博物馆")),
+    ("service", _("服务点")),
 ]
 
 # What visitors read: Chinese only (the English comes from translations), unlike the bilingual
@@ -56,7 +56,7 @@ KIND_LABELS = {"village": _("村庄"), "scenic": _("景区"), "heritage": _("寺
 # the map thumbnail routes.layers prefetches.
 THUMB_RENDITION = "fill-160x120|format-webp"
 
-colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #c2410c."))
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("请填写颜色值，例如 #c2410c。"))
 
 
 class MonthsField(models.JSONField):
@@ -78,7 +78,7 @@ class MonthsField(models.JSONField):
     def validate(self, value, model_instance):
         super().validate(value, model_instance)
         if value and (not isinstance(value, list) or any(not isinstance(m, int) or not 1 <= m <= 12 for m in value)):
-            raise ValidationError(_("Months must be numbers from 1 to 12."))
+            raise ValidationError(_("月份必须是 1 到 12 的数字。"))
 
 
 class LinkedPageChooserPanel(PageChooserPanel):
@@ -105,7 +105,7 @@ class LinkedPageChooserPanel(PageChooserPanel):
 class RouteIndexPage(BasePage):
     """The one 三条乡村旅游精品线路 section page; its children are listed here."""
 
-    intro = RichTextField(_("导语 Intro"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(_("导语"), blank=True, features=["bold", "italic", "link"])
 
     max_count = 1
     parent_page_types = ["portal.HomePage"]
@@ -116,7 +116,7 @@ class RouteIndexPage(BasePage):
     api_fields = [APIField("intro")]
 
     class Meta:
-        verbose_name = _("线路 Routes index")
+        verbose_name = _("线路栏目")
 
     def routes(self):
         from portal.perf import public
@@ -168,45 +168,41 @@ def _nearest_once(pairs: list, limit: int) -> list[dict]:
 class RoutePage(RoutablePageMixin, BasePage):
     """A route: a line on the map, ordered stops, the facts a visitor plans with, and downloads."""
 
-    theme = models.CharField(_("主题 Theme"), max_length=20, choices=THEME_CHOICES, blank=True)
-    summary = models.TextField(_("简介 Summary"), max_length=300, help_text=_("One or two sentences for cards, map popups and search results."))
-    hero_image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("题图 Main image"))
-    colour = models.CharField(
-        _("线路颜色 Line colour"), max_length=7, default="#c2410c", validators=[colour_validator], help_text=_("Colour of this route on the maps.")
-    )
+    theme = models.CharField(_("主题"), max_length=20, choices=THEME_CHOICES, blank=True)
+    summary = models.TextField(_("简介"), max_length=300, help_text=_("一两句话，显示在卡片、地图弹窗和搜索结果里。"))
+    hero_image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("题图"))
+    colour = models.CharField(_("线路颜色"), max_length=7, default="#c2410c", validators=[colour_validator], help_text=_("这条线路在地图上的颜色。"))
     geometry = GeoJSONField(
-        _("线路 Route line"),
+        _("线路"),
         geom_types=LINE_TYPES,
         null=True,
-        help_text=_("Draw the route on the map (click to add points, double-click to finish), edit its points, or upload a GPS track above."),
+        help_text=_("在地图上画出线路（单击加点，双击结束）、修改各点，或在上方上传 GPS 轨迹。"),
     )
-    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("详细介绍 Description"))
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("详细介绍"))
 
-    duration = models.CharField(_("建议时长 Suggested duration"), max_length=60, blank=True, help_text=_("e.g. 一日游（6–8 小时）"))
-    best_months = MonthsField(_("最佳月份 Best months"), default=list, blank=True)
-    distance_from_xining_km = models.PositiveIntegerField(_("距西宁 Distance from Xining (km)"), null=True, blank=True, validators=[MaxValueValidator(1000)])
-    by_car = models.TextField(_("自驾 By car"), blank=True)
-    by_bus = models.TextField(_("公共交通 By bus"), blank=True)
-    practical_advice = RichTextField(_("实用建议 Practical advice"), blank=True, features=["bold", "italic", "link", "ul", "ol"])
-    accessibility = models.TextField(_("无障碍 Accessibility"), blank=True, help_text=_("Steps, steep paths, wheelchair access, toilets, seats."))
-    altitude_note = models.TextField(
-        _("海拔提示 Altitude note"), blank=True, help_text=_("Optional; a plain-language note is written automatically from the highest point.")
-    )
+    duration = models.CharField(_("建议时长"), max_length=60, blank=True, help_text=_("e.g. 一日游（6–8 小时）"))
+    best_months = MonthsField(_("最佳月份"), default=list, blank=True)
+    distance_from_xining_km = models.PositiveIntegerField(_("距西宁"), null=True, blank=True, validators=[MaxValueValidator(1000)])
+    by_car = models.TextField(_("自驾"), blank=True)
+    by_bus = models.TextField(_("公共交通"), blank=True)
+    practical_advice = RichTextField(_("实用建议"), blank=True, features=["bold", "italic", "link", "ul", "ol"])
+    accessibility = models.TextField(_("无障碍"), blank=True, help_text=_("台阶、陡坡、轮椅通行、厕所、座椅等。"))
+    altitude_note = models.TextField(_("海拔提示"), blank=True, help_text=_("选填：不填则按最高海拔自动生成一段说明。"))
     nearby_km = models.DecimalField(
-        _("周边范围 Nearby distance (km)"),
+        _("周边范围"),
         max_digits=4,
         decimal_places=1,
         default=5,
         validators=[MinValueValidator(0.5), MaxValueValidator(50)],
-        help_text=_("Homestays and products within this distance of the line are listed on the page."),
+        help_text=_("距线路这个范围内的民宿和产品会列在页面上。"),
     )
 
     # Computed from the geometry on every save, so listings and the API need no geometry maths.
-    length_km = models.FloatField(_("长度 Length (km)"), default=0, editable=False)
-    ascent_m = models.IntegerField(_("累计爬升 Ascent (m)"), null=True, editable=False)
-    descent_m = models.IntegerField(_("累计下降 Descent (m)"), null=True, editable=False)
-    max_alt_m = models.IntegerField(_("最高海拔 Highest point (m)"), null=True, editable=False)
-    min_alt_m = models.IntegerField(_("最低海拔 Lowest point (m)"), null=True, editable=False)
+    length_km = models.FloatField(_("长度"), default=0, editable=False)
+    ascent_m = models.IntegerField(_("累计爬升"), null=True, editable=False)
+    descent_m = models.IntegerField(_("累计下降"), null=True, editable=False)
+    max_alt_m = models.IntegerField(_("最高海拔"), null=True, editable=False)
+    min_alt_m = models.IntegerField(_("最低海拔"), null=True, editable=False)
 
     parent_page_types = ["routes.RouteIndexPage"]
     subpage_types: list[str] = []
@@ -217,40 +213,40 @@ class RoutePage(RoutablePageMixin, BasePage):
     content_panels = BasePage.content_panels + [
         MultiFieldPanel(
             [FieldPanel("theme"), FieldPanel("summary"), FieldPanel("hero_image"), FieldPanel("colour", widget=forms.TextInput(attrs={"type": "color"}))],
-            _("概览 Overview"),
+            _("概览"),
         ),
         MultiFieldPanel(
             [
                 FieldPanel("track_file"),
+                FieldPanel("leaves_xining"),
                 FieldPanel("waypoints_as_stops"),
+                FieldPanel("track_report"),
                 FieldPanel("geometry", widget=MapWidget(geom_types=LINE_TYPES, companion_points="stops")),
             ],
-            _("线路 Route line"),
+            _("线路"),
         ),
         InlinePanel(
             "stops",
-            heading=_("站点 Stops"),
-            label=_("站点 Stop"),
-            help_text=_(
-                "In visiting order. Untick “坐标已核实” while a stop's position is only an estimate; the page then says so. Stops can also be dragged on the route map above."
-            ),
+            heading=_("站点"),
+            label=_("站点"),
+            help_text=_("按游览顺序排列。站点位置只是估计时取消勾选“坐标已核实”，页面上会注明。也可以在上方线路地图上拖动站点。"),
         ),
         FieldPanel("body"),
     ]
     practical_panels = [
-        MultiFieldPanel([FieldPanel("duration"), FieldPanel("best_months"), FieldPanel("nearby_km")], _("计划 Planning")),
-        MultiFieldPanel([FieldPanel("distance_from_xining_km"), FieldPanel("by_car"), FieldPanel("by_bus")], _("交通 Getting there from Xining")),
+        MultiFieldPanel([FieldPanel("duration"), FieldPanel("best_months"), FieldPanel("nearby_km")], _("计划")),
+        MultiFieldPanel([FieldPanel("distance_from_xining_km"), FieldPanel("by_car"), FieldPanel("by_bus")], _("交通")),
         FieldPanel("practical_advice"),
         FieldPanel("accessibility"),
         FieldPanel("altitude_note"),
-        HelpPanel(_("Length, climbing and the highest point are computed from the line and its elevations when you save.")),
+        HelpPanel(_("保存时按线路和海拔自动计算长度、爬升和最高点。")),
     ]
     edit_handler = TabbedInterface(
         [
-            ObjectList(content_panels, heading=_("内容 Content")),
-            ObjectList(practical_panels, heading=_("实用信息 Practical")),
-            ObjectList(BasePage.promote_panels, heading=_("推广 Promote")),
-            ObjectList(Page.settings_panels, heading=_("设置 Settings")),
+            ObjectList(content_panels, heading=_("内容")),
+            ObjectList(practical_panels, heading=_("实用信息")),
+            ObjectList(BasePage.promote_panels, heading=_("推广")),
+            ObjectList(Page.settings_panels, heading=_("设置")),
         ]
     )
 
@@ -276,7 +272,7 @@ class RoutePage(RoutablePageMixin, BasePage):
     ]
 
     class Meta:
-        verbose_name = _("线路 Route")
+        verbose_name = _("线路")
 
     # -- facts ----------------------------------------------------------------------------
     def update_facts(self) -> None:
@@ -460,23 +456,21 @@ class RoutePage(RoutablePageMixin, BasePage):
 
 class RouteStop(Orderable):
     page = ParentalKey(RoutePage, on_delete=models.CASCADE, related_name="stops")
-    name = models.CharField(_("名称 Name"), max_length=120)
-    kind = models.CharField(_("类型 Kind"), max_length=20, choices=STOP_KINDS, default="village")
-    location = GeoJSONField(_("位置 Location"), geom_types=("Point",), null=True, help_text=_("Click the map to place the stop; drag the marker to move it."))
-    location_checked = models.BooleanField(
-        _("坐标已核实 Location checked"), default=True, help_text=_("Untick while the position is an estimate that still needs checking on a map.")
-    )
-    description = models.TextField(_("简介 Description"), blank=True, max_length=2000)
-    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("图片 Image"))
-    altitude_m = models.PositiveIntegerField(_("海拔 Altitude (m)"), null=True, blank=True, validators=[MaxValueValidator(9000)])
-    opening = models.CharField(_("开放季节/时间 Season or hours"), max_length=120, blank=True, help_text=_("e.g. 全年 8:00–17:30；6–10月"))
+    name = models.CharField(_("名称"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=20, choices=STOP_KINDS, default="village")
+    location = GeoJSONField(_("位置"), geom_types=("Point",), null=True, help_text=_("点击地图放置站点，拖动标记可移动。"))
+    location_checked = models.BooleanField(_("坐标已核实"), default=True, help_text=_("位置只是估计、还需在地图上核实时，请取消勾选。"))
+    description = models.TextField(_("简介"), blank=True, max_length=2000)
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("图片"))
+    altitude_m = models.PositiveIntegerField(_("海拔"), null=True, blank=True, validators=[MaxValueValidator(9000)])
+    opening = models.CharField(_("开放季节/时间"), max_length=120, blank=True, help_text=_("e.g. 全年 8:00–17:30；6–10月"))
     link_page = models.ForeignKey(
         "wagtailcore.Page",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name=_("相关页面 Linked homestay or product"),
+        verbose_name=_("相关页面"),
     )
 
     panels = [
@@ -491,8 +485,8 @@ class RouteStop(Orderable):
     api_fields = [APIField("name"), APIField("kind"), APIField("location"), APIField("altitude_m"), APIField("opening"), APIField("description")]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("站点 Stop")
-        verbose_name_plural = _("站点 Stops")
+        verbose_name = _("站点")
+        verbose_name_plural = _("站点")
 
     def __str__(self):
         return self.name

@@ -253,9 +253,9 @@ class HomestayIndexTests(RoutesLayerMixin, HomestayFixture, TestCase):
     def setUpTestData(cls):
         cls.build()
 
-    def get(self, **params):
+    def get(self, status=200, **params):
         response = self.client.get("/homestays/", params)
-        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.status_code, status)
         return response
 
     def test_lists_live_public_listings_only(self):
@@ -306,7 +306,7 @@ class HomestayIndexTests(RoutesLayerMixin, HomestayFixture, TestCase):
         self.assertEqual([c[0] for c in form.fields["route"].choices], ["", "xinachuan", "diaogou"])
         with mock.patch.dict(registry.layers, {}, clear=True):
             cache.clear()
-            response = self.get(route="xinachuan")
+            response = self.get(status=400, route="xinachuan")
             self.assertEqual(len(titles(response)), 4)
             self.assertTrue(response.context["filter_notes"])
 
@@ -316,7 +316,7 @@ class HomestayIndexTests(RoutesLayerMixin, HomestayFixture, TestCase):
 
     def test_distance_sort_needs_a_route(self):
         response = self.get(sort="distance")
-        self.assertIn("按距离排序需要先选择一条线路", response.content.decode())
+        self.assertIn("按距离排序需要先选择一个地点或一条线路", response.content.decode())
         self.assertEqual(len(titles(response)), 4)
 
     def test_swapped_price_range_is_explained(self):
@@ -343,14 +343,14 @@ class HomestayIndexTests(RoutesLayerMixin, HomestayFixture, TestCase):
             {"price_min": "1e309"},
         ]:
             with self.subTest(params=params):
-                response = self.get(**params)
+                response = self.get(status=200 if "page" in params else 400, **params)
                 self.assertEqual(sorted(titles(response)), every)
                 self.assertNotIn("<script>alert(1)</script>", response.content.decode())
-        notes = self.get(price_min="abc", amenities=["bogus", "wifi"]).context["filter_notes"]
+        notes = self.get(status=400, price_min="abc", amenities=["bogus", "wifi"]).context["filter_notes"]
         self.assertTrue(any("最低价" in n for n in notes))
         self.assertTrue(any("bogus" in n for n in notes))
         # the good amenity of a mixed list is kept
-        self.assertEqual(sorted(titles(self.get(amenities=["bogus", "wifi"]))), ["卡阳花海小院", "窎沟花儿院"])
+        self.assertEqual(sorted(titles(self.get(status=400, amenities=["bogus", "wifi"]))), ["卡阳花海小院", "窎沟花儿院"])
 
     def test_empty_result_offers_a_way_out(self):
         response = self.get(county="datong", grade="bing")

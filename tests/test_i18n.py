@@ -254,14 +254,13 @@ class BilingualSiteTests(TestCase):
         zh = self.layer("routes")
         self.assertCountEqual([(p["name"], p["url"]) for p in zh], [("湟中区西纳川休闲农业", "/routes/xinachuan/"), ("湟源县历史文化", "/routes/huangyuan/")])
         en = self.layer("routes", "en")
-        self.assertCountEqual(
-            [(p["name"], p["url"]) for p in en], [("Xinachuan Leisure Agriculture Route", "/en/routes/xinachuan/"), ("湟源县历史文化", "/routes/huangyuan/")]
-        )
+        # 湟源县历史文化 has no English copy: it is not on the English map at all
+        self.assertEqual([(p["name"], p["url"]) for p in en], [("Xinachuan Leisure Agriculture Route", "/en/routes/xinachuan/")])
         self.assertEqual([p["name"] for p in self.layer("stops") if p["route"] == "湟中区西纳川休闲农业"], ["青海藏文化馆", "塔尔寺", "多巴镇"])
         self.assertIn("Kumbum Monastery", [p["name"] for p in self.layer("stops", "en")])
         self.assertNotIn("Kumbum Monastery", [p["name"] for p in self.layer("stops")])
         self.assertCountEqual([p["name"] for p in self.layer("homestays")], ["卡阳花海小院", "窎沟花儿院"])
-        self.assertCountEqual([p["name"] for p in self.layer("homestays", "en")], ["卡阳花海小院", "Diaogou Hua'er Courtyard"])
+        self.assertCountEqual([p["name"] for p in self.layer("homestays", "en")], ["Diaogou Hua'er Courtyard"])
         self.assertEqual(self.client.get("/api/geo/routes.geojson?lang=xx").status_code, 200)  # unknown: Chinese
 
     def test_english_map_pages_ask_for_the_english_layers(self):
@@ -277,7 +276,7 @@ class BilingualSiteTests(TestCase):
         self.assertIn("Xinachuan Leisure Agriculture Route", en)
         self.assertNotIn("湟中区西纳川休闲农业", en.split("<main", 1)[1])
         homestays_en = self.get("/en/homestays/").split("<main", 1)[1]
-        self.assertIn("卡阳花海小院", homestays_en)  # not translated yet: the Chinese listing stands in
+        self.assertNotIn("卡阳花海小院", homestays_en)  # not translated yet: not on the English site
         self.assertIn("Diaogou Hua&#x27;er Courtyard", homestays_en)
         self.assertNotIn("窎沟花儿院", homestays_en)
         homestays_zh = self.get("/homestays/").split("<main", 1)[1]
@@ -289,7 +288,7 @@ class BilingualSiteTests(TestCase):
         with translation.override("zh-hans"):
             self.assertCountEqual(in_active_language(qs), [self.route, self.other_route])
         with translation.override("en"):
-            self.assertCountEqual([p.pk for p in in_active_language(qs)], [self.en_route.pk, self.other_route.pk])
+            self.assertCountEqual([p.pk for p in in_active_language(qs)], [self.en_route.pk])
 
     # -- QR codes ------------------------------------------------------------------------
     def test_qr_codes_of_english_pages_encode_the_english_url(self):
@@ -337,7 +336,7 @@ class EnglishDemoTests(TestCase):
             self.assertIn(f'href="/en/routes/{slug}/"', html)
 
     def test_the_three_routes_and_their_stops_in_english(self):
-        from routes.demo import ROUTES, ROUTES_EN
+        from routes.demo import ROUTES, ROUTES_EN, english_stop_name
 
         en = Locale.objects.get(language_code="en")
         listing = self.client.get("/en/routes/").content.decode()
@@ -348,10 +347,13 @@ class EnglishDemoTests(TestCase):
             self.assertEqual(page.title, english["title"])
             self.assertIn(english["title"], listing)
             stops = list(page.stops.all())
-            self.assertEqual([s.name for s in stops], [s[0] for s in english["stops"]])
+            # Proper names keep their Chinese beside the English ("Kumbum Monastery 塔尔寺").
+            self.assertEqual([s.name for s in stops], [english_stop_name(en[0], zh[0]) for en, zh in zip(english["stops"], spec["stops"])])
+            if spec["slug"] == "xinachuan":
+                self.assertIn("Kumbum Monastery 塔尔寺", [s.name for s in stops])
             self.assertEqual(len(stops), len(spec["stops"]))
             for stop in stops:
-                self.assertIsNone(CJK.search(stop.name + stop.description), stop.name)
+                self.assertIsNone(CJK.search(stop.description), stop.name)
             html = self.client.get(page.url).content.decode()
             self.assertIn(english["title"], html)
             self.assertIn(english["stops"][0][0], html)
@@ -375,9 +377,10 @@ class EnglishDemoTests(TestCase):
         urls = {u.findtext(f"{SITEMAP_NS}loc"): u.findtext(f"{SITEMAP_NS}lastmod") for u in tree.iter(f"{SITEMAP_NS}url")}
         pages = Page.objects.live().public().filter(depth__gt=1).specific()
         expected = {p.get_full_url() for p in pages}
-        self.assertEqual(set(urls), expected)
+        # The products index adds its station list and stations (tests/test_standards.py); they have no lastmod.
+        self.assertEqual({u for u in urls if "/products/stations/" not in u}, expected)
         self.assertTrue(any("/en/routes/xinachuan/" in u for u in urls))
-        self.assertEqual([u for u, lastmod in urls.items() if not lastmod], [])
+        self.assertEqual([u for u, lastmod in urls.items() if not lastmod and "/products/stations/" not in u], [])
         drafts = Page.objects.filter(live=False)
         self.assertTrue(drafts.exists())
         self.assertFalse({p.get_full_url() for p in drafts.specific()} & set(urls))
@@ -387,3 +390,132 @@ class EnglishDemoTests(TestCase):
         call_command("load_demo", stdout=io.StringIO())
         self.assertEqual((Page.objects.count(), Page.objects.filter(locale__language_code="en").count()), before)
         self.assertEqual(self.client.get("/en/routes/").status_code, 200)
+
+
+class EnglishListingsTests(TestCase):
+    """Listings, collections and feeds of one language show only that language's pages (issue 20):
+    a Chinese item appears on the English site once its English copy is published, never before."""
+
+    @classmethod
+    def setUpTestData(cls):
+        from news.factories import NewsIndexPageFactory, NewsPageFactory
+        from products.factories import ProducerFactory, ProductIndexPageFactory, ProductPageFactory, ServiceStationFactory
+
+        cls.home = make_site()
+        cls.en = Locale.objects.create(language_code="en")
+        cls.news = NewsIndexPageFactory(parent=cls.home)
+        cls.item = NewsPageFactory(parent=cls.news, title="老爷山花儿会开幕", slug="huaer")
+        cls.homestays = HomestayIndexPageFactory(parent=cls.home)
+        cls.homestay = HomestayPageFactory(parent=cls.homestays, title="卡阳花海小院", slug="kayang", featured=True)
+        cls.other_homestay = HomestayPageFactory(parent=cls.homestays, title="窎沟花儿院", slug="diaogou", featured=True)
+        cls.products = ProductIndexPageFactory(parent=cls.home)
+        cls.station = ServiceStationFactory(name="桥头镇电商服务站")
+        cls.producer = ProducerFactory(name="示例合作社")
+        cls.product = ProductPageFactory(parent=cls.products, title="西纳川青稞面粉", slug="barley-flour", producer=cls.producer)
+
+        cls.en_home, _ = translate_page(
+            cls.home,
+            cls.en,
+            title="Xining Rural Portal",
+            body=[
+                ("collection", {"heading": "Latest news", "source": "latest_news", "limit": 3, "more_page": None}),
+                ("featured", {"heading": "Stay", "pages": [cls.homestay, cls.other_homestay], "more_page": cls.homestays}),
+            ],
+        )
+        cls.en_news, _ = translate_page(cls.news, cls.en, title="News")
+        cls.en_homestays, _ = translate_page(cls.homestays, cls.en, title="Homestays")
+        cls.en_other_homestay, _ = translate_page(cls.other_homestay, cls.en, title="Diaogou Hua'er Courtyard 窎沟花儿院")
+        cls.en_products, _ = translate_page(cls.products, cls.en, title="Products")
+
+    def get(self, url) -> str:
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 200, url)
+        return response.content.decode()
+
+    def translate_item(self):
+        page, _ = translate_page(self.item, self.en, title="Laoye Mountain Hua'er Fair opens", lead="Singers answer each other across the mountain.")
+        return page
+
+    def test_a_chinese_news_item_stays_off_the_english_site_until_translated(self):
+        for url in ("/en/", "/en/news/", "/en/news/feed/rss/", "/en/news/feed/atom/"):
+            self.assertNotIn("老爷山花儿会开幕", self.get(url), url)
+        self.assertIn("老爷山花儿会开幕", self.get("/news/"))
+        self.assertIn("老爷山花儿会开幕", self.get("/news/feed/rss/"))
+        self.translate_item()
+        for url in ("/en/", "/en/news/", "/en/news/feed/rss/", "/en/news/feed/atom/"):
+            html = self.get(url)
+            self.assertIn("Laoye Mountain Hua", html, url)
+            self.assertNotIn("老爷山花儿会开幕", html, url)
+        for url in ("/", "/news/", "/news/feed/rss/"):
+            self.assertNotIn("Laoye Mountain", self.get(url), url)
+
+    def test_feeds_are_per_language(self):
+        self.translate_item()
+        rss = etree.fromstring(self.client.get("/en/news/feed/rss/").content)
+        self.assertEqual(rss.findtext("channel/language"), "en")
+        self.assertEqual(rss.findtext("channel/title"), "News · Xining Rural Portal")
+        self.assertEqual([i.findtext("link") for i in rss.iter("item")], ["http://testserver/en/news/huaer/"])
+        zh = etree.fromstring(self.client.get("/news/feed/rss/").content)
+        self.assertEqual(zh.findtext("channel/language"), "zh-hans")
+        self.assertEqual([i.findtext("title") for i in zh.iter("item")], ["老爷山花儿会开幕"])
+        atom = self.get("/en/news/feed/atom/")
+        self.assertIn('xml:lang="en"', atom)
+        self.assertIn("http://testserver/en/news/huaer/", atom)
+        self.assertNotIn("http://testserver/news/huaer/", atom)
+
+    def test_homestay_and_product_listings_show_their_language_only(self):
+        homestays = self.get("/en/homestays/").split("<main", 1)[1]
+        self.assertIn("Diaogou Hua&#x27;er Courtyard", homestays)
+        self.assertNotIn("卡阳花海小院", homestays)
+        self.assertNotIn('href="/homestays/', homestays)
+        products = self.get("/en/products/").split("<main", 1)[1]
+        self.assertNotIn("西纳川青稞面粉", products)
+        self.assertIn("西纳川青稞面粉", self.get("/products/"))
+        translate_page(self.product, self.en, title="Xinachuan Highland Barley Flour 西纳川青稞面粉")
+        products = self.get("/en/products/").split("<main", 1)[1]
+        self.assertIn("Xinachuan Highland Barley Flour", products)
+        self.assertIn('href="/en/products/barley-flour/"', products)
+        self.assertNotIn("Xinachuan", self.get("/products/").split("<main", 1)[1])
+
+    def test_hand_picked_links_lead_to_the_english_copy_or_say_chinese(self):
+        html = self.get("/en/").split("<main", 1)[1]
+        # translated: the English copy; not yet: the Chinese page, marked (中文) for screen readers and people
+        self.assertIn('href="/en/homestays/diaogou/"', html)
+        self.assertNotIn('href="/homestays/diaogou/"', html)
+        self.assertRegex(
+            html, r'<a href="/homestays/kayang/" hreflang="zh-Hans" lang="zh-Hans">卡阳花海小院</a> <span class="lang-fallback" lang="zh-Hans">\(中文\)</span>'
+        )
+        self.assertIn('href="/en/homestays/"', html)  # the "see all" link, picked as the Chinese index
+        self.assertNotIn("(中文)", self.get("/").split("<main", 1)[1])
+
+    def test_snippets_in_the_english_site(self):
+        en_station = self.station.copy_for_translation(self.en)
+        en_station.name = "Qiaotou Town E-commerce Service Station 桥头镇电商服务站"
+        en_station.save()
+        listing = self.get("/en/products/stations/").split("<main", 1)[1]
+        self.assertIn("Qiaotou Town E-commerce Service Station", listing)
+        self.assertNotIn(">桥头镇电商服务站<", listing)
+        self.assertNotIn("Qiaotou", self.get("/products/stations/").split("<main", 1)[1])
+        # a Chinese station's URL under /en/ goes to its English copy
+        response = self.client.get(f"/en/products/stations/{self.station.pk}/")
+        self.assertRedirects(response, f"/en/products/stations/{en_station.pk}/", status_code=301)
+        with translation.override("en"):
+            from products.layers import station_features
+
+            self.assertEqual([f["properties"]["name"] for f in station_features()], [en_station.name])
+
+    def test_places_and_prices_are_written_the_readers_way(self):
+        from decimal import Decimal
+
+        from portal.places import place_name
+        from products.models import format_price
+
+        with translation.override("en"):
+            self.assertEqual(place_name("Huangzhong District", "Lanlongkou Town", "Kayang Village"), "Huangzhong District, Lanlongkou Town, Kayang Village")
+            self.assertEqual(format_price(Decimal("16"), "/kg"), "¥16/kg")
+            self.assertEqual(format_price(Decimal("480"), "and up"), "¥480 and up")
+            self.assertEqual(format_price(Decimal("12.50"), ""), "¥12.5")
+        with translation.override("zh-hans"):
+            self.assertEqual(place_name("湟中区", "拦隆口镇", "卡阳村", "卡阳村"), "湟中区拦隆口镇卡阳村")
+            self.assertEqual(format_price(Decimal("16"), "元/千克"), "16 元/千克")
+            self.assertEqual(format_price(Decimal("16"), ""), "16 元")

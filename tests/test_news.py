@@ -182,7 +182,7 @@ class NewsListingTests(WagtailPageTestCase):
         self.assertContains(response, 'href="/news/?tag=')
         data = [json.loads(m) for m in re.findall(r'<script type="application/ld\+json">(.*?)</script>', response.content.decode())]
         event = next(d for d in data if d["@type"] == "Event")
-        self.assertEqual(event["startDate"], self.upcoming.local_start.isoformat())
+        self.assertEqual(event["startDate"], self.upcoming.local_start.isoformat(timespec="seconds"))
         self.assertTrue(event["startDate"].endswith("+08:00"))
         self.assertEqual(event["location"]["geo"], {"@type": "GeoCoordinates", "latitude": 36.9317, "longitude": 101.6883})
         self.assertIn("NewsArticle", [d["@type"] for d in data])
@@ -293,7 +293,7 @@ class NewsModelTests(TestCase):
     def test_when_label(self):
         page = NewsPage(is_event=True, event_start=at(2027, 7, 9, 9), event_end=at(2027, 7, 11, 18))
         self.assertEqual(page.when_label, "2027年7月9日 09:00 – 7月11日 18:00")
-        season = NewsPage(is_event=True, event_start=at(2027, 6, 1, 0), event_end=at(2027, 10, 15, 23, 59))
+        season = NewsPage(is_event=True, all_day=True, event_start=at(2027, 6, 1, 0), event_end=at(2027, 10, 15, 23, 59))
         self.assertEqual(season.when_label, "2027年6月1日 – 10月15日")
         # Stored in UTC, shown in Beijing time.
         utc = NewsPage(is_event=True, event_start=datetime.datetime(2027, 9, 23, 1, tzinfo=datetime.UTC), event_end=at(2027, 9, 23, 17))

@@ -148,7 +148,7 @@ class FeedTests(TestCase):
         self.assertEqual(self.client.get("/en/news/events.ics").status_code, 200)
 
     def test_unicode_slug_event_ics(self):
-        page = EventPageFactory(parent=self.index, title="湟源排灯", slug="湟源排灯")
+        page = EventPageFactory(parent=self.index, title="湟源排灯节", slug="湟源排灯")  # a slug an editor chose in Chinese
         response = self.client.get(page.ics_url)
         self.assertEqual(response.status_code, 200)
         self.assertIn("filename*=utf-8''", response["Content-Disposition"])

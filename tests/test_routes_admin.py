@@ -8,6 +8,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -63,6 +64,8 @@ KML = """<?xml version="1.0" encoding="UTF-8"?>
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>&lol2;</name></trk></gpx>"""
+
+DATA = Path(__file__).parent / "data" / "tracks"
 
 LINE = {"type": "LineString", "coordinates": [[101.7804, 36.6224, 2275.0], [101.6, 36.55], [101.5671, 36.4901, 2650.5]]}
 
@@ -282,12 +285,29 @@ class RouteAdminTests(TestCase):
             "out of range": (
                 '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg><trkpt lat="96" lon="101"/><trkpt lat="36" lon="101"/></trkseg></trk></gpx>',
                 "x.gpx",
-                "latitude",
+                "第 1 个轨迹点的纬度 96 超出 −90 到 90 的范围",
             ),
             "bad number": (
                 '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg><trkpt lat="abc" lon="101"/><trkpt lat="36" lon="101"/></trkseg></trk></gpx>',
                 "x.gpx",
-                "GPX",
+                "第 1 个轨迹点的纬度是“abc”，不是数字",
+            ),
+            "undefined from a web app": (
+                '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg><trkpt lat="36.6" lon="101.7"/>'
+                '<trkpt lat="undefined" lon="101.7"/></trkseg></trk></gpx>',
+                "x.gpx",
+                "第 2 个轨迹点的纬度是“undefined”，不是数字",
+            ),
+            "no longitude": (
+                '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><rte><rtept lat="36.6"/><rtept lat="36.6" lon="101.7"/></rte></gpx>',
+                "x.gpx",
+                "第 1 个路线点缺少经度",
+            ),
+            "a field gpxpy refuses": (
+                '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg><trkpt lat="36.6" lon="101.7"><fix>maybe</fix></trkpt>'
+                '<trkpt lat="36.61" lon="101.71"/></trkseg></trk></gpx>',
+                "x.gpx",
+                "GPX 文件里有无法读取的内容",
             ),
             "other xml": ("<svg xmlns='http://www.w3.org/2000/svg'/>", "x.gpx", "<svg>"),
             "kml without line": (
@@ -303,6 +323,8 @@ class RouteAdminTests(TestCase):
             with self.subTest(label):
                 errors = self.form_errors(self.client.post(self.edit_url(), self.edit_data(track_file=upload(content, name), **{"action-publish": "publish"})))
                 self.assertIn(message, errors.get("track_file", ""))
+                for internals in ("Invalid value", "None", "Error", "line 1, column", "Traceback", "<class"):
+                    self.assertNotIn(internals, errors["track_file"], "the portal's own words, not a library's")
         self.route.refresh_from_db()
         self.assertEqual(self.route.geometry, straight_line())  # nothing was changed
 
@@ -319,3 +341,74 @@ class RouteAdminTests(TestCase):
         updates = response.json()["field_updates"]
         self.assertEqual(json.loads(updates["geometry"])["coordinates"][-1], [101.0936, 36.4421, 3520.0])
         self.assertEqual(updates["track_file"], "")
+        self.assertIn("读取 GPX 文件：0 条轨迹（1 段，共 3 个点）、1 条路线、0 个航点。", updates["track_report"])
+
+    # -- what an import says it did --------------------------------------------------------
+    def messages_after(self, response):
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        return [str(m) for m in self.client.get(response["Location"]).context["messages"]]
+
+    def test_import_report_after_saving(self):
+        response = self.client.post(self.edit_url(), self.edit_data(track_file=upload(GPX_MULTI), **{"action-publish": "publish"}))
+        report = " ".join(self.messages_after(response))
+        self.assertIn("读取 GPX 文件：1 条轨迹（2 段，共 5 个点）、0 条路线、2 个航点。", report)
+        self.assertIn("导入结果：5 个点，2 段线。", report)
+        self.assertNotIn("没有可用的海拔", report)
+        # a save without a file says nothing about imports
+        self.assertNotIn("读取", " ".join(self.messages_after(self.client.post(self.edit_url(), self.edit_data()))))
+
+    def test_import_report_on_the_form_when_it_is_shown_again(self):
+        response = self.client.post(self.edit_url(), self.edit_data(track_file=upload(GPX_ROUTE), title="", **{"action-publish": "publish"}))
+        self.assertIn("title", self.form_errors(response))
+        html = response.content.decode()
+        output = re.search(r'<output name="track_report"[^>]*>(.*?)</output>', html, re.S).group(1)
+        self.assertIn("文件里没有轨迹（&lt;trk&gt;），导入的是 1 条规划路线（&lt;rte&gt;）。", output)
+        # and before any upload the editor shows the place where the report will appear, empty
+        empty = re.search(r'<output name="track_report"[^>]*>(.*?)</output>', self.client.get(self.edit_url()).content.decode(), re.S)
+        self.assertEqual(empty.group(1), "")
+
+    def test_route_beside_a_track_is_reported_not_silently_dropped(self):
+        both = GPX_MULTI.replace("</gpx>", GPX_ROUTE.split("<gpx", 1)[1].split(">", 1)[1])
+        response = self.client.post(self.edit_url(), self.edit_data(track_file=upload(both), **{"action-publish": "publish"}))
+        report = " ".join(self.messages_after(response))
+        self.route.refresh_from_db()
+        self.assertEqual(self.route.geometry["coordinates"][0][0], [101.5671, 36.4901, 2650.0], "the recorded track is the line")
+        self.assertNotIn([101.0936, 36.4421, 3520.0], [p for line in self.route.geometry["coordinates"] for p in line])
+        self.assertIn("1 条路线", report)
+        self.assertIn("文件里另有 1 条路线（&lt;rte&gt;）没有导入", report)
+
+    def test_one_point_segments_and_lost_fixes_are_reported(self):
+        gpx = """<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk>
+          <trkseg><trkpt lat="36.60" lon="101.70"><ele>2300</ele></trkpt><trkpt lat="36.61" lon="101.71"><ele>0</ele></trkpt>
+                  <trkpt lat="36.62" lon="101.72"><ele>2320</ele></trkpt></trkseg>
+          <trkseg><trkpt lat="36.70" lon="101.80"><ele>2400</ele></trkpt></trkseg>
+        </trk></gpx>"""
+        response = self.client.post(self.edit_url(), self.edit_data(track_file=upload(gpx), **{"action-publish": "publish"}))
+        report = " ".join(self.messages_after(response))
+        self.assertIn("去掉了 1 个空的或只有一个点的分段", report)
+        self.assertIn("1 个海拔为 0 的读数与相邻点相差很大", report)
+        self.route.refresh_from_db()
+        self.assertEqual(self.route.geometry["coordinates"][1], [101.71, 36.61], "the lost fix keeps its position, not its 0 m")
+        self.assertEqual((self.route.min_alt_m, self.route.max_alt_m, self.route.ascent_m), (2300, 2320, 20))
+
+    def test_tracks_far_from_xining_need_the_tick(self):
+        with open(DATA / "gpxpy-Mojstrovka.gpx", "rb") as fh:
+            content = fh.read()
+        errors = self.form_errors(self.client.post(self.edit_url(), self.edit_data(track_file=upload(content), **{"action-publish": "publish"})))
+        self.assertIn("100% 的点在西宁市范围（含周边约 30 公里）之外", errors["track_file"])
+        self.assertIn("此线路超出西宁范围", errors["track_file"])
+        self.route.refresh_from_db()
+        self.assertEqual(self.route.geometry, straight_line())
+        response = self.client.post(self.edit_url(), self.edit_data(track_file=upload(content), leaves_xining="on", **{"action-publish": "publish"}))
+        report = " ".join(self.messages_after(response))
+        self.assertIn("已按“此线路超出西宁范围”导入", report)
+        self.route.refresh_from_db()
+        self.assertEqual(len(self.route.geometry["coordinates"]), 184)
+        self.assertEqual(self.route.geometry["coordinates"][0], [13.748273, 46.434981, 1614.7])
+        self.assertEqual((self.route.max_alt_m, self.route.min_alt_m), (2057, 1615))  # the file's highest and lowest <ele>: 2057.37 and 1614.68
+        self.assertIn("2,057", self.route.auto_altitude_note)
+
+    def test_editor_shows_the_region_tick(self):
+        html = self.client.get(self.edit_url()).content.decode()
+        self.assertIn('name="leaves_xining"', html)
+        self.assertIn("此线路超出西宁范围", html)

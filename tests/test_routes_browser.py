@@ -6,6 +6,7 @@ are aborted, as on a machine without internet.
 """
 
 import json
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -20,6 +21,7 @@ from routes.models import RoutePage
 from tests.transactional import BrowserTestCase
 
 pytestmark = pytest.mark.browser
+TRACKS = Path(__file__).parent / "data" / "tracks"
 
 
 class RouteEditorBrowserTests(BrowserTestCase):
@@ -138,6 +140,39 @@ class RouteEditorBrowserTests(BrowserTestCase):
         self.route.refresh_from_db()
         self.assertEqual(self.route.geometry, original)
         self.assertEqual(self.errors, [])
+
+    def test_upload_reports_what_the_import_did(self):
+        """A file from abroad is refused with the portal's message; ticked, it imports and the
+        editor reads the report, at desktop and phone widths."""
+        shots = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        for width in (1280, 390):
+            with self.subTest(width=width):
+                page = self.open(f"/admin/pages/{self.route.pk}/edit/", width=width, login=True)
+                failed = []
+                page.on(
+                    "response",
+                    lambda r, failed=failed: failed.append((r.status, r.url)) if r.url.startswith(self.live_server_url) and r.status >= 400 else None,
+                )
+                # aborted tile requests (foreign hosts, see open()) log ERR_FAILED; same-origin failures are in `failed`
+                page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" and "net::ERR_FAILED" not in m.text else None)
+                page.set_input_files("input[name='track_file']", str(TRACKS / "gpxpy-Mojstrovka.gpx"))
+                self.publish(page)
+                refusal = page.locator("text=100% 的点在西宁市范围").first
+                refusal.wait_for()
+                refusal.scroll_into_view_if_needed()
+                page.screenshot(path=str(shots / f"h7-import-refused-{width}.png"))
+                page.check("input[name='leaves_xining']")
+                page.set_input_files("input[name='track_file']", str(TRACKS / "gpxpy-Mojstrovka.gpx"))
+                self.publish(page)
+                report = page.locator(".messages").filter(has_text="读取 GPX 文件：1 条轨迹（1 段，共 184 个点）")
+                report.wait_for()
+                self.assertIn("已按“此线路超出西宁范围”导入", report.inner_text())
+                page.screenshot(path=str(shots / f"h7-import-report-{width}.png"))
+                self.route.refresh_from_db()
+                self.assertEqual((len(self.route.geometry["coordinates"]), self.route.max_alt_m), (184, 2057))
+                self.assertEqual(failed, [])
+                self.assertEqual(self.errors, [])
 
     def test_route_page_at_phone_size(self):
         page = self.open("/routes/xinachuan/", width=390, height=844)

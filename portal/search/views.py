@@ -15,16 +15,21 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 from modelsearch.query import Not, PlainText
 from wagtail.models import Page
 
+from portal.models import MapPage
+from portal.perf import Frame
+from portal.places import NEAR_KM, find_place, near_place
 from portal.search import results as display
 from portal.search.text import MAX_QUERY_CHARS, query_words
 
 PER_PAGE = 10
 AUTOCOMPLETE_LIMIT = 8
+NEAR_PER_GROUP = 6  # per kind around a place; the homestay listing or the map shows them all
 # Close matches are scored in Python over page titles: bounded for a very large site.
 MAX_SUGGESTION_CANDIDATES = 5000
 OR_WORDS = {"OR", "|", "||"}
@@ -93,8 +98,6 @@ class CountedPaginator(Paginator):
 
 
 def _site_root(request):
-    from portal.perf import Frame
-
     frame = Frame.for_request(request)  # the menu's query: no query of its own
     return frame.home if frame is not None else None
 
@@ -128,6 +131,7 @@ def search(request):
         context["notes"].append(_("请输入要找的词语：“%(q)s”里没有可以搜索的文字。") % {"q": raw[:40]})
     pages, root = searchable_pages(request)
     if parsed.words:
+        context.update(place_context(request, parsed.words))
         context.update(_results(request, pages, root, parsed, active_type))
     if not context["total"]:
         if raw:
@@ -138,6 +142,49 @@ def search(request):
     if raw:
         response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def place_context(request, words: list[str]) -> dict:
+    """The stop or sight the words name, with what lies near it (portal.places), or nothing.
+
+    Costs no query beyond the cached layers; the listing and map links come from the menu the
+    page's frame already holds.
+    """
+    match = find_place(words)
+    if match is None:
+        return {}
+    place = match.place
+    menu = {}
+    frame = Frame.for_request(request)
+    for row in frame.menu if frame is not None else []:
+        cls = row.specific_class
+        if cls is not None:
+            menu.setdefault(cls._meta.label, row.get_url(request))
+    map_url = menu.get(MapPage._meta.label, "")
+    near = urlencode({"near": place.name})
+    groups = []
+    # "塔尔寺 路线" asks for a layer with no points to list: show every kind rather than nothing.
+    for group in near_place(place, layers=match.layers) or near_place(place):
+        listing = menu.get(group.listing, "") if group.listing else ""
+        groups.append(
+            {
+                "name": group.name,
+                "label": group.label,
+                "colour": group.colour,
+                "items": group.items[:NEAR_PER_GROUP],
+                "count": len(group.items),
+                "more_url": f"{listing}?{near}" if listing else (f"{map_url}#map=11/{place.lat:.5f}/{place.lon:.5f}&layers={group.name}" if map_url else ""),
+                "more_is_listing": bool(listing),
+            }
+        )
+    return {
+        "place": place,
+        "place_map_url": f"{map_url}#map=14/{place.lat:.5f}/{place.lon:.5f}" if map_url else "",
+        "place_others": [{"name": other.name, "query": urlencode({"q": other.name})} for other in match.others],
+        "place_asked": bool(match.layers),
+        "near_groups": groups,
+        "near_km": NEAR_KM,
+    }
 
 
 def _sections(pages, root) -> list:

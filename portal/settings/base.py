@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Wagtail's admin writes times with humanize's naturaltime ("2 分钟之前"); the app being
+    # installed is what loads humanize's translations (English otherwise).
+    "django.contrib.humanize",
     "django.contrib.sitemaps",
 ]
 
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The admin request, for the workflow-decision messages (portal/admin_ux.py).
+    "portal.admin_ux.CurrentRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "portal.middleware.RateLimitMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
@@ -136,6 +141,8 @@ STATICFILES_FINDERS = [
 ]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
+# WhiteNoise does not know the web app manifest's type (portal/static/portal/icons/site.webmanifest).
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 MEDIA_ROOT = Path(os.environ.get("PORTAL_MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
 
@@ -165,6 +172,9 @@ if os.environ.get("PORTAL_VARNISH_URL"):
 WAGTAILFRONTENDCACHE_LANGUAGES: list[str] = []
 
 WAGTAIL_SITE_NAME = "西宁乡村文旅门户"
+# ASCII slugs: a Chinese title gets a pinyin slug on the server (portal.slugs), not a
+# percent-encoded one that looks broken when shared; the admin's JS then never writes Chinese.
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # Chinese-aware search on the database (jieba segmentation over SQLite FTS5 / PostgreSQL full text);
 # production.py can switch to Elasticsearch/OpenSearch with a Chinese analyzer (README, "Search").
@@ -177,7 +187,17 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "gpx", "kml", "pdf", "txt", "xlsx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
-WAGTAILAPI_BASE_URL = WAGTAILADMIN_BASE_URL
+# The image form asks for a description: it is the picture's alt text everywhere (portal.image_forms).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "portal.image_forms.ImageForm"
+# The API's absolute URLs (meta.detail_url, /api/v2/pages/find/, image full_url) use the host the
+# request came to (portal.api), unless WAGTAILADMIN_BASE_URL is set in the environment: then that
+# canonical address, as for admin e-mails (docs/deployment.md).
+WAGTAILAPI_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL") or None
+# Route uploads mostly outside this box (WGS-84 min lon, min lat, max lon, max lat; Xining
+# municipality by default) plus the margin are refused unless the editor ticks "leaves Xining".
+if os.environ.get("PORTAL_REGION_BBOX"):
+    PORTAL_REGION_BBOX = tuple(float(v) for v in os.environ["PORTAL_REGION_BBOX"].split(","))
+PORTAL_REGION_MARGIN_KM = float(os.environ.get("PORTAL_REGION_MARGIN_KM", "30"))
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@xining-rural.example")
@@ -272,6 +292,9 @@ PORTAL_ADMIN_CONTENT_SECURITY_POLICY = {
 # update check (both blocked by the policy above, and often unreachable from mainland China).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# The "What's new in Wagtail" banner links to an English guide; the help menu and the dashboard
+# link the portal's Chinese guide instead (portal/wagtail_hooks.py).
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 # Autosave is off: in Wagtail 8.0 it re-posts newly added InlinePanel children (route stops,
 # homestay rooms) without their new ids, so every autosave cycle duplicates them
 # (wagtail/wagtail#14568, open). tests/test_routes_browser.py catches it coming back.

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -37,6 +38,9 @@ def _strings() -> dict:
         "nearNoLayers": _("请至少选择一个图层。"),
         "you": _("你的位置"),
         "centre": _("地图中心"),
+        # cluster bubbles say "places", so a count is never read as a route's stop number
+        "clusterUnit": _("处"),
+        "clusterLabel": _("%(count)s 个地点，点击放大查看"),
     }
 
 
@@ -62,5 +66,11 @@ def portal_map_config(context, layers="", data_id="", cluster=None, cluster_inli
         "cluster": bool(names) if cluster in (None, "") else str(cluster).lower() not in ("0", "false", "no", "off"),
         "clusterInline": bool(data_id) and str(cluster_inline or "").lower() in ("1", "true", "yes", "on"),
         "i18n": _strings(),
+        # the portal's own place-name underlay, drawn when tiles cannot load (scripts/build_basemap.py)
+        "basemap": {
+            "url": static("portal/basemap/xining-places.geojson"),
+            "lang": "en" if (language or "").startswith("en") else "zh",
+            "attribution": _("地名：本站"),
+        },
     }
     return json.dumps(config, ensure_ascii=False, separators=(",", ":"))

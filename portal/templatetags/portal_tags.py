@@ -27,3 +27,16 @@ def related_for(name, page, limit=5):
     from portal.registry import registry
 
     return registry.related_for(name, page, limit) if page else []
+
+
+@register.simple_tag(takes_context=True)
+def localized_link(context, page):
+    """A hand-picked page link for the visitor's language: {"page", "url", "fallback", "lang"}.
+
+    The English site links the page's English copy; a page with no live copy yet keeps its Chinese
+    URL with `fallback` set, so the template can say "(中文)" and mark the link lang="zh-Hans"
+    (portal/includes/fallback_mark.html) instead of sending a visitor to Chinese unannounced.
+    """
+    from portal.i18n import localized_link as resolve
+
+    return resolve(page, context.get("request"))

@@ -21,12 +21,18 @@ FOCUS_JS = """() => {
   if (!el || el === document.body) return null;
   const cs = getComputedStyle(el);
   const r = el.getBoundingClientRect();
+  // a card's title link draws its focus ring around the whole card (portal.css): the nearest ancestor with an outline
+  let ring = null;
+  for (let up = el.parentElement; up && up !== document.body && !ring; up = up.parentElement) {
+    const ucs = getComputedStyle(up);
+    if (ucs.outlineStyle !== "none" && parseFloat(ucs.outlineWidth) > 0) ring = up.tagName.toLowerCase() + (typeof up.className === "string" && up.className ? "." + up.className.trim().split(/\\s+/).join(".") : "");
+  }
   return {
     tag: el.tagName.toLowerCase(), id: el.id, cls: el.className && el.className.baseVal === undefined ? el.className : "",
     href: el.getAttribute("href"), text: (el.innerText || el.getAttribute("aria-label") || el.value || "").trim().slice(0, 40),
     outlineStyle: cs.outlineStyle, outlineWidth: parseFloat(cs.outlineWidth) || 0, outlineColor: cs.outlineColor, boxShadow: cs.boxShadow,
     inViewport: r.width >= 1 && r.height >= 1 && r.bottom > 0 && r.right > 0 && r.left < innerWidth && r.top < innerHeight,
-    insideMain: !!el.closest("main"),
+    insideMain: !!el.closest("main"), ring,
   };
 }"""
 
@@ -231,7 +237,7 @@ def context_has_touch(viewport: str) -> bool:
 
 def has_visible_focus(stop: dict) -> bool:
     outline = stop["outlineStyle"] != "none" and stop["outlineWidth"] > 0
-    return outline or stop["boxShadow"] not in ("none", "")
+    return outline or stop["boxShadow"] not in ("none", "") or bool(stop.get("ring"))
 
 
 def format_axe(violations: list) -> str:

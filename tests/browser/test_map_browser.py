@@ -142,12 +142,17 @@ class MapPageBrowserTests(BrowserTestCase):
         page = self.open(geolocation={"latitude": 36.4901, "longitude": 101.5671}, permissions=["geolocation"])
         page.select_option("[data-near-km]", "5")
         page.click("[data-near-me]")
-        items = page.locator("[data-near-results] li")
+        items = page.locator("[data-near-results] li.near-item")
         items.first.wait_for()
         texts = items.all_inner_texts()
         self.assertEqual(len(texts), 3, texts)  # two homestays and the route starting here, within 5 km
-        self.assertTrue(any("民宿 0" in t and "0.0" in t for t in texts[:2]), texts)  # nearest first
-        self.assertIn("民宿 1", texts[2])
+        # homestays first (issue 20), nearest first within the group; then the route
+        self.assertTrue("民宿 0" in texts[0] and "0.0" in texts[0], texts)
+        self.assertIn("民宿 1", texts[1])
+        self.assertIn("湟中区西纳川休闲农业", texts[2])
+        groups = page.locator("[data-near-results] li.near-group-title").all_inner_texts()
+        self.assertEqual(len(groups), 2, groups)
+        self.assertIn("(2)", groups[0])
         self.assertNotIn("民宿 2", " ".join(texts))  # 丹噶尔 is 30 km away
         self.assertIn("3", page.locator("[data-near-status]").inner_text())
 

@@ -8,9 +8,10 @@ import os
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 from wagtail.models import Locale, Page, Site
+from wagtail.rich_text import RichText
 
 from portal.demo import DemoContext, demo_image, ensure_user, translate_page
-from portal.models import HomePage, MapPage, PortalSettings
+from portal.models import HomePage, MapPage, PortalSettings, StandardPage
 from portal.registry import registry
 
 # English copies of the home page and the section pages, by the Chinese page's slug. Intros of
@@ -23,19 +24,47 @@ SECTIONS_EN = {
     },
     "homestays": {
         "title": "Homestays",
-        "intro": "Hehuang boutique homestays: stay in the villages along the three rural routes, eat farmhouse food, hear hua'er folk songs and see the lantern festival. Filter by county, grade, price, guests and amenities, or find the homestays closest to a route. Listings are in Chinese for now.",
+        "intro": "Hehuang boutique homestays: stay in the villages along the three rural routes, eat farmhouse food, hear hua'er folk songs and see the lantern festival. Filter by county, grade, price, guests and amenities, or find the homestays closest to a route.",
         "search_description": "Hehuang boutique homestays along Xining's rural tourism routes, with prices, amenities and a map.",
     },
     "products": {
         "title": "Hehuang Tianyuan",
-        "intro": "“Qinghai-Tibet valleys · Hehuang Tianyuan” is Xining's regional farm-produce brand: highland barley, yak, strawberries, mushrooms, cool-climate vegetables, potatoes, rapeseed oil and Chinese and Tibetan herbs. Find products by category, origin and season, and see where to buy them. Product pages are in Chinese for now.",
+        "intro": "“Qinghai-Tibet valleys · Hehuang Tianyuan” is Xining's regional farm-produce brand: highland barley, yak, strawberries, mushrooms, cool-climate vegetables, potatoes, rapeseed oil and Chinese and Tibetan herbs. Find products by category, origin and season, and see where to buy them.",
         "village_intro": "Xining's “one village, one product” programme: each village develops one speciality it can be proud of.",
         "search_description": "Hehuang Tianyuan, Xining's regional farm-produce brand: products, producers, a map of origins and the rural e-commerce service stations.",
     },
     "news": {
         "title": "Festivals and news",
-        "intro": "Hua'er song fairs, Kumbum Monastery's great assemblies, Huangyuan's lanterns, the Bianmagou flower fields and the farmers' harvest festival: festivals and news from rural Hehuang through the year. Items are in Chinese for now.",
+        "intro": "Hua'er song fairs, Kumbum Monastery's great assemblies, Huangyuan's lanterns, the Bianmagou flower fields and the farmers' harvest festival: festivals and news from rural Hehuang through the year.",
         "search_description": "Festivals and news from rural Xining: the Laoye Mountain hua'er fair, Kumbum Monastery assemblies, Huangyuan lanterns, Bianmagou flowers and the harvest festival.",
+    },
+    "about": {
+        "title": "About",
+        "intro": "Who runs the Xining Rural Portal, what it offers and how to reach us.",
+        "search_description": "About the Xining Rural Portal: rural routes, homestays and Hehuang Tianyuan produce around Xining, Qinghai.",
+        "body": [
+            ("heading", "What the portal is for"),
+            (
+                "paragraph",
+                RichText(
+                    "<p>The Xining Rural Portal 西宁乡村文旅门户 brings together the city's three boutique rural tourism routes, the Hehuang Boutique Homestays 河湟精品民宿, the Hehuang Tianyuan 河湟田源 farm-produce brand and the festivals of the Hehuang valleys, with maps you can use on the road.</p>"
+                ),
+            ),
+            ("heading", "Who runs it"),
+            (
+                "paragraph",
+                RichText(
+                    "<p>The Xining Rural Revitalisation Bureau and the Xining Bureau of Culture, Tourism, Radio and Television (demo content). Homestay owners keep their own listings up to date; the bureaus' editors check them before they are published.</p>"
+                ),
+            ),
+            ("heading", "English and Chinese"),
+            (
+                "paragraph",
+                RichText(
+                    "<p>Chinese is the portal's main language. Pages that have not been translated yet are marked “(中文)” where English pages link to them. Place names keep their Chinese beside the English, so you can show them to a driver or match them to road signs.</p>"
+                ),
+            ),
+        ],
     },
     "map": {
         "title": "Map",
@@ -71,6 +100,7 @@ class Command(BaseCommand):
             home.add_child(
                 instance=MapPage(title="地图", slug="map", show_in_menus=True, intro="<p>三条精品线路、民宿、河湟田源产品与电商服务站，都在一张地图上。</p>")
             )
+        self.ensure_about(home)
         self.ensure_settings(home)
         if created:
             self.fill_home(home)
@@ -146,7 +176,13 @@ class Command(BaseCommand):
     def fill_home_english(self, home, en_home, sections):
         # Reload: the section pages were added under it since, and a stale copy would save numchild=0.
         en_home = en_home.specific_class.objects.get(pk=en_home.pk)
-        hero = demo_image("河湟谷地风光", "plateau")
+        hero = demo_image(
+            "河湟谷地风光",
+            "landscape",
+            caption=None,
+            alt="雪山下的河湟谷地田野（示意图）",
+            alt_en="Fields in the Hehuang valley below snow-capped mountains (illustration)",
+        )
         body = [
             (
                 "hero",
@@ -178,6 +214,37 @@ class Command(BaseCommand):
         en_home.share_image = home.share_image or hero
         en_home.save_revision().publish()
 
+    def ensure_about(self, home):
+        """关于我们 /about/: a plain StandardPage, so the demo shows that page type too."""
+        if StandardPage.objects.filter(slug="about", locale=home.locale).exists():
+            return
+        page = home.add_child(
+            instance=StandardPage(
+                title="关于我们",
+                slug="about",
+                intro="西宁乡村文旅门户由谁主办、提供什么、怎么联系我们。",
+                search_description="关于西宁乡村文旅门户：西宁市的乡村旅游精品线路、河湟精品民宿与河湟田源农产品。",
+                body=[
+                    ("heading", "门户做什么"),
+                    (
+                        "paragraph",
+                        RichText(
+                            "<p>西宁乡村文旅门户汇集三条乡村旅游精品线路、河湟精品民宿、“河湟田源”农产品区域公用品牌和河湟谷地的节庆活动，并配有路上就能用的地图。</p>"
+                        ),
+                    ),
+                    ("heading", "谁在维护"),
+                    (
+                        "paragraph",
+                        RichText("<p>西宁市乡村振兴局、西宁市文化旅游广电局主办（示例内容）。民宿业主维护自己的房源信息，由主管部门编辑审核后发布。</p>"),
+                    ),
+                    ("heading", "中文与英文"),
+                    ("paragraph", RichText("<p>门户以中文为主，英文版在 /en/。尚未翻译的页面在英文页面上标注“(中文)”。</p>")),
+                ],
+            )
+        )
+        page.save_revision().publish()
+        self.stdout.write("Created StandardPage /about/")
+
     def ensure_revisions(self):
         """Pages made with add_child() alone have no revision and no publication date; publish
         them once, as the admin would have, so the sitemap has a lastmod for every page."""
@@ -194,9 +261,18 @@ class Command(BaseCommand):
             ps.icp_number = "青ICP备00000000号-1（示例）"
             ps.weibo_url = "https://weibo.com/"
             ps.save()
+        if not ps.footer_text_en:
+            ps.footer_text_en = "Run by the Xining Rural Revitalisation Bureau and the Xining Bureau of Culture, Tourism, Radio and Television (demo content)"
+            ps.save()
 
     def fill_home(self, home):
-        hero = demo_image("河湟谷地风光", "plateau")
+        hero = demo_image(
+            "河湟谷地风光",
+            "landscape",
+            caption=None,
+            alt="雪山下的河湟谷地田野（示意图）",
+            alt_en="Fields in the Hehuang valley below snow-capped mountains (illustration)",
+        )
         children = {p.slug: p for p in home.get_children()}
         body = [
             (

@@ -114,7 +114,12 @@
   Widget.prototype.build = function () {
     var self = this;
     var mapEl = this.root.querySelector("[data-map-widget-map]");
-    var map = (this.map = L.map(mapEl, { center: [36.65, 101.55], zoom: 9, scrollWheelZoom: false }));
+    var map = (this.map = L.map(mapEl, { center: [36.65, 101.55], zoom: 9, scrollWheelZoom: false, zoomControl: false }));
+    // Leaflet's own controls speak English ("Zoom in", "A JavaScript library for interactive maps")
+    L.control.zoom({ zoomInTitle: this.t.zoomIn || "Zoom in", zoomOutTitle: this.t.zoomOut || "Zoom out" }).addTo(map);
+    if (map.attributionControl) {
+      map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    }
     map.once("focus click", function () {
       map.scrollWheelZoom.enable();
     });

@@ -89,6 +89,41 @@
     },
   });
 
+  // A cluster bubble: a small stack of square cards reading "3 / 处" ("3 / places") on a 44 px tap
+  // target, never a round numbered badge, so it cannot be read as a route's stop "3".
+  var ClusterIcon = L.DivIcon.extend({
+    options: { iconSize: [44, 44], iconAnchor: [22, 22], text: "", unit: "", label: "" },
+    createIcon: function (old) {
+      var div = old && old.tagName === "DIV" ? old : document.createElement("div");
+      this.options.className = "marker-cluster portal-cluster";
+      div.textContent = "";
+      var card = el("span", "portal-cluster-label", this.options.text);
+      if (this.options.unit) card.appendChild(el("span", "portal-cluster-unit", this.options.unit));
+      div.appendChild(card);
+      if (this.options.label) div.setAttribute("aria-label", this.options.label);
+      this._setIconStyles(div, "icon");
+      return div;
+    },
+  });
+
+  // A place name of the offline basemap: a zero-size anchor at the place, the dot and the text
+  // positioned around it by CSS (placeLabels picks the side that hides nothing).
+  var LabelIcon = L.DivIcon.extend({
+    options: { iconSize: [0, 0], iconAnchor: [0, 0], kind: "town", text: "", sub: "" },
+    createIcon: function (old) {
+      var div = old && old.tagName === "DIV" ? old : document.createElement("div");
+      this.options.className = "basemap-label basemap-label--" + this.options.kind;
+      div.textContent = "";
+      div.setAttribute("aria-hidden", "true");
+      div.appendChild(el("span", "basemap-dot"));
+      var text = el("span", "basemap-text", this.options.text);
+      if (this.options.sub) text.appendChild(el("span", "basemap-sub", this.options.sub));
+      div.appendChild(text);
+      this._setIconStyles(div, "icon");
+      return div;
+    },
+  });
+
   // ---------------------------------------------------------------- one map
   function MapState(map, wrapper, config) {
     this.map = map;
@@ -136,6 +171,7 @@
     function offline() {
       container.classList.add("map-tiles-off");
       self.note(self.i18n.tilesFailed);
+      self.showBasemap(true); // the portal's own place names instead of a bare grid
     }
     tiles.forEach(function (t) {
       var options = L.Util.extend({ referrerPolicy: "strict-origin" }, t.options || {});
@@ -145,6 +181,7 @@
         if (container.classList.contains("map-tiles-off")) {
           container.classList.remove("map-tiles-off");
           self.note("");
+          self.showBasemap(false);
         }
       });
       layer.on("tileerror", function (e) {
@@ -154,6 +191,7 @@
       });
       layer.addTo(self.map);
     });
+    if (!tiles.length) this.showBasemap(true);
     // Blocked hosts often never answer at all: say so rather than show an empty grey box.
     if (tiles.length) {
       root.setTimeout(function () {
@@ -272,6 +310,292 @@
     return group;
   };
 
+  // ---------------------------------------------------------------- markers that would hide each other
+  // 桥头镇 and 老爷山 are 800 m apart: at the zoom that shows the whole route they share one spot,
+  // and the stop underneath could not be tapped. Markers whose centres are closer than a tap target
+  // are fanned out around their common centre, a thin leader line and a dot marking each true
+  // position; zooming in brings them home. Only the icons move (their anchors), never the data.
+  var TAP = 44;
+
+  // Icons are boxes: two are apart when their centres are a tap target apart along x or along y.
+  function crowded(a, b) {
+    return Math.max(Math.abs(a.x - b.x), Math.abs(a.y - b.y)) < TAP;
+  }
+
+  function stopNumber(m) {
+    var n = parseInt(((m.feature && m.feature.properties) || {}).number, 10);
+    return n > 0 ? n : 1000;
+  }
+
+  // A cluster bubble (L.MarkerCluster) is its own icon and delegates to the ClusterIcon it made.
+  function iconOptions(m) {
+    return m._iconObj ? m._iconObj.options : m.options.icon.options;
+  }
+
+  function setIconOffset(m, dx, dy) {
+    var o = iconOptions(m);
+    if (!o.home) o.home = { anchor: L.point(o.iconAnchor || [16, 16]), popup: L.point(o.popupAnchor || [0, 0]) };
+    if ((o.dx || 0) === dx && (o.dy || 0) === dy) return;
+    o.dx = dx;
+    o.dy = dy;
+    o.iconAnchor = [o.home.anchor.x - dx, o.home.anchor.y - dy];
+    o.popupAnchor = [o.home.popup.x + dx, o.home.popup.y + dy];
+    m.setIcon(m.options.icon);
+  }
+
+  // Where each group of crowded markers goes: evenly round a circle wide enough that no two are
+  // crowded, each keeping its own direction from the centre (the route's order when they coincide
+  // exactly); a pair lines up across or along the screen, the most compact way for two boxes.
+  function fanOut(home, group, markers, pos, frame) {
+    var n = group.length;
+    var c = group
+      .reduce(function (acc, i) {
+        return acc.add(home[i]);
+      }, L.point(0, 0))
+      .divideBy(n);
+    var members = group.map(function (i) {
+      var d = home[i].subtract(c);
+      return { i: i, a: d.x * d.x + d.y * d.y > 0.25 ? Math.atan2(d.y, d.x) : null, n: stopNumber(markers[i]) };
+    });
+    members.sort(function (a, b) {
+      if (a.a === null || b.a === null) return a.a === null && b.a === null ? a.n - b.n : a.a === null ? 1 : -1;
+      return a.a - b.a;
+    });
+    var start = members[0].a === null ? -Math.PI / 2 : members[0].a;
+    if (n === 2) start = Math.round(start / (Math.PI / 2)) * (Math.PI / 2);
+    var r = (TAP + 2) / 2 / Math.sin(Math.PI / n);
+    for (var tries = 0; tries < 12; tries++, r *= 1.12) {
+      var spots = members.map(function (m, k) {
+        var a = start + (2 * Math.PI * k) / n;
+        return c.add(L.point(Math.cos(a) * r, Math.sin(a) * r));
+      });
+      var ok = spots.every(function (p, k) {
+        return spots.every(function (q, j) {
+          return j <= k || !crowded(p, q);
+        });
+      });
+      if (ok) break;
+    }
+    // keep the fan inside the map (clear of the attribution line), so no stop is pushed off it
+    var lo = L.bounds(spots).min;
+    var hi = L.bounds(spots).max;
+    var shift = L.point(
+      lo.x < frame.min.x ? frame.min.x - lo.x : hi.x > frame.max.x ? Math.max(frame.max.x - hi.x, frame.min.x - lo.x) : 0,
+      lo.y < frame.min.y ? frame.min.y - lo.y : hi.y > frame.max.y ? Math.max(frame.max.y - hi.y, frame.min.y - lo.y) : 0
+    );
+    members.forEach(function (m, k) {
+      pos[m.i] = spots[k].add(shift);
+    });
+  }
+
+  MapState.prototype.declutter = function () {
+    var map = this.map;
+    if (!map._loaded) return;
+    var markers = [];
+    // the page's stops, the context markers standing alone and the cluster bubbles
+    map.eachLayer(function (l) {
+      if (!(l instanceof L.Marker) || !l.getElement()) return;
+      if (l.options.icon instanceof PortalIcon || l._iconObj instanceof ClusterIcon) markers.push(l);
+    });
+    var home = markers.map(function (m) {
+      return map.latLngToLayerPoint(m.getLatLng());
+    });
+    var pos = home.slice();
+    var size = map.getSize();
+    var credit = map.attributionControl ? map.attributionControl.getContainer().offsetHeight : 0;
+    var frame = L.bounds(map.containerPointToLayerPoint([22, 22]), map.containerPointToLayerPoint([size.x - 22, size.y - Math.max(30, credit + 18)]));
+    var parent = markers.map(function (m, i) {
+      return i;
+    });
+    function find(i) {
+      while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+      return i;
+    }
+    // Merge crowded markers into groups, lay each group out, and repeat while a fanned group
+    // now crowds another marker.
+    for (var round = 0; round < 8; round++) {
+      var merged = false;
+      for (var i = 0; i < pos.length; i++) {
+        for (var j = i + 1; j < pos.length; j++) {
+          if (find(i) !== find(j) && crowded(pos[i], pos[j])) {
+            parent[find(i)] = find(j);
+            merged = true;
+          }
+        }
+      }
+      if (!merged) break;
+      var groups = {};
+      markers.forEach(function (m, k) {
+        (groups[find(k)] = groups[find(k)] || []).push(k);
+      });
+      Object.keys(groups).forEach(function (key) {
+        if (groups[key].length > 1) fanOut(home, groups[key], markers, pos, frame);
+      });
+    }
+
+    var previous = this.fanned || [];
+    var fanned = [];
+    if (!this.leaders) this.leaders = L.layerGroup().addTo(map);
+    this.leaders.clearLayers();
+    var self = this;
+    markers.forEach(function (m, k) {
+      var d = pos[k].subtract(home[k]);
+      var dx = Math.round(d.x);
+      var dy = Math.round(d.y);
+      setIconOffset(m, dx, dy);
+      if (!dx && !dy) return;
+      fanned.push(m);
+      var colour = iconOptions(m).colour || "#334155";
+      var at = m.getLatLng();
+      var shown = map.layerPointToLatLng(pos[k]);
+      self.leaders.addLayer(L.polyline([at, shown], { color: colour, weight: 2, opacity: 0.9, interactive: false, className: "map-leader" }));
+      self.leaders.addLayer(L.circleMarker(at, { radius: 4, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 1, interactive: false, className: "map-leader-dot" }));
+    });
+    previous.forEach(function (m) {
+      if (fanned.indexOf(m) === -1 && iconOptions(m).home) setIconOffset(m, 0, 0);
+    });
+    this.fanned = fanned;
+    this.placeLabels();
+  };
+
+  // ---------------------------------------------------------------- the offline basemap
+  // Tiles often fail in China (blocked hosts) or in a valley without signal. The portal ships its
+  // own place names (portal/static/portal/basemap/, built by scripts/build_basemap.py) and draws
+  // them under the data, so a route still sits among named towns instead of on a bare grid.
+  var BASEMAP_PANE = "portalBasemap";
+
+  MapState.prototype.showBasemap = function (on) {
+    var cfg = this.config.basemap;
+    var map = this.map;
+    var self = this;
+    this.wantBasemap = !!on;
+    if (!cfg || !safeUrl(cfg.url)) return;
+    var attribution = map.attributionControl;
+    if (!on) {
+      if (this.basemap && map.hasLayer(this.basemap)) {
+        map.removeLayer(this.basemap);
+        if (attribution && cfg.attribution) attribution.removeAttribution(cfg.attribution);
+      }
+      return;
+    }
+    if (this.basemap) {
+      if (!map.hasLayer(this.basemap)) {
+        this.basemap.addTo(map);
+        if (attribution && cfg.attribution) attribution.addAttribution(cfg.attribution);
+        this.placeLabels();
+      }
+      return;
+    }
+    if (this.basemapLoading || typeof root.fetch !== "function") return;
+    this.basemapLoading = root
+      .fetch(cfg.url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      })
+      .then(function (fc) {
+        if (!map.getPane(BASEMAP_PANE)) {
+          var pane = map.createPane(BASEMAP_PANE);
+          pane.style.zIndex = 250; // above the (failed) tiles, under lines and markers
+          pane.style.pointerEvents = "none";
+        }
+        var english = cfg.lang === "en";
+        var group = L.layerGroup();
+        (fc.features || []).forEach(function (f) {
+          var p = f.properties || {};
+          var c = f.geometry && f.geometry.coordinates;
+          if (!c || !p.name) return;
+          var icon = new LabelIcon({
+            kind: /^(city|county|district|town|village|sight)$/.test(p.kind) ? p.kind : "town",
+            text: english && p.name_en ? p.name_en : p.name,
+            sub: english && p.name_en ? p.name : "",
+          });
+          var label = L.marker(self.toLatLng(c), { icon: icon, pane: BASEMAP_PANE, interactive: false, keyboard: false });
+          label.rank = typeof p.rank === "number" ? p.rank : 3;
+          group.addLayer(label);
+        });
+        self.basemap = group;
+        self.basemapLoading = null;
+        if (self.wantBasemap) self.showBasemap(true);
+        return group;
+      })
+      .catch(function () {
+        self.basemapLoading = null; // the note already says the background could not load
+      });
+  };
+
+  // Each label goes to the first side of its place (right, left, below, above …) where it covers
+  // no marker and no label of higher rank; a label with no free side is left out at this zoom.
+  var LABEL_SIDES = {
+    city: ["above", "below"],
+    county: ["above", "below"],
+    // then clear of a stop's badge drawn on the same place
+    other: ["right", "left", "below", "above", "right-far", "left-far", "below-far", "above-far"],
+  };
+
+  // Markers slide (CSS transitions) while the clusters animate: measure only once they are still.
+  MapState.prototype.placeLabels = function () {
+    var map = this.map;
+    var self = this;
+    if (!this.basemap || !map.hasLayer(this.basemap)) return;
+    var container = map.getContainer();
+    var moving = [];
+    container.querySelectorAll(".leaflet-marker-pane > .leaflet-marker-icon").forEach(function (node) {
+      if (typeof node.getAnimations !== "function") return;
+      moving = moving.concat(
+        node.getAnimations().filter(function (a) {
+          return !a.effect || a.effect.getComputedTiming().endTime !== Infinity;
+        })
+      );
+    });
+    if (moving.length || map.getPane("mapPane").classList.contains("leaflet-cluster-anim")) {
+      var turn = (this.labelTurn = (this.labelTurn || 0) + 1);
+      Promise.all(
+        moving.map(function (a) {
+          return a.finished.catch(function () {}); // a cancelled transition ends the wait too
+        })
+      ).then(function () {
+        root.setTimeout(function () {
+          if (turn === self.labelTurn) self.placeLabels(); // only the latest request places
+        }, 50);
+      });
+      return;
+    }
+    var taken = [];
+    var GAP = 2; // a little air between a name and a badge
+    container.querySelectorAll(".leaflet-marker-pane > .leaflet-marker-icon, .portal-cluster-label").forEach(function (node) {
+      var r = node.getBoundingClientRect();
+      taken.push({ left: r.left - GAP, right: r.right + GAP, top: r.top - GAP, bottom: r.bottom + GAP });
+    });
+    var frame = container.getBoundingClientRect();
+    function free(r) {
+      if (r.left < frame.left || r.right > frame.right || r.top < frame.top || r.bottom > frame.bottom) return false;
+      return !taken.some(function (t) {
+        return r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom;
+      });
+    }
+    var labels = this.basemap.getLayers().slice();
+    labels.sort(function (a, b) {
+      return a.rank - b.rank;
+    });
+    labels.forEach(function (label) {
+      var node = label.getElement();
+      if (!node) return;
+      var text = node.querySelector(".basemap-text");
+      var kind = label.options.icon.options.kind;
+      var sides = LABEL_SIDES[kind] || LABEL_SIDES.other;
+      node.classList.remove("basemap-label--hidden");
+      var placed = sides.some(function (side) {
+        node.setAttribute("data-side", side);
+        var r = text.getBoundingClientRect();
+        if (!free(r)) return false;
+        taken.push(r);
+        return true;
+      });
+      if (!placed) node.classList.add("basemap-label--hidden");
+    });
+  };
+
   MapState.prototype.layerUrl = function (name, query) {
     var base = this.config.api.replace("__layer__", encodeURIComponent(name));
     // the API URL may carry ?lang=en already
@@ -341,8 +665,9 @@
 
   // The first view is set without animation: nothing to animate from, and a visitor (or a test)
   // acting right after "ready" would otherwise be ignored by Leaflet until the animation ends.
-  MapState.prototype.fit = function (bounds) {
-    if (bounds && bounds.isValid()) this.map.fitBounds(bounds, { padding: [24, 24], maxZoom: 14, animate: false });
+  // `padding` leaves room for markers fanned out around a stop near the edge (see declutter).
+  MapState.prototype.fit = function (bounds, padding) {
+    if (bounds && bounds.isValid()) this.map.fitBounds(bounds, { padding: padding || [24, 24], maxZoom: 14, animate: false });
   };
 
   // Pan to a feature of a layer and open its popup (used by lists next to the map).
@@ -381,20 +706,39 @@
 
     state.addTiles();
     if ((config.cluster || config.clusterInline) && typeof L.markerClusterGroup === "function") {
-      state.cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, disableClusteringAtZoom: 15 });
+      state.cluster = L.markerClusterGroup({
+        showCoverageOnHover: false,
+        maxClusterRadius: 50,
+        disableClusteringAtZoom: 15,
+        iconCreateFunction: function (c) {
+          var n = c.getChildCount();
+          return new ClusterIcon({ text: String(n), unit: state.i18n.clusterUnit || "", label: fmt(state.i18n.clusterLabel || "", { count: n }) });
+        },
+      });
       state.cluster.addTo(map);
+      // after the clusters have redrawn for the new view (their handlers were registered first)
+      state.cluster.on("animationend", function () {
+        state.declutter();
+      });
     }
+    map.on("moveend", function () {
+      state.declutter();
+    });
+    wrapper.addEventListener("portalmap:layer", function () {
+      state.declutter();
+    });
     var inline = state.addInline();
 
     var page = document.querySelector('[data-map-page="' + container.id + '"]');
     if (page) initMapPage(state, page);
 
-    if (inline && inline.getLayers().length && !state.explicitView) state.fit(inline.getBounds());
+    if (inline && inline.getLayers().length && !state.explicitView) state.fit(inline.getBounds(), [TAP, TAP]);
     var loads = (config.layers || []).map(function (meta) {
       return state.loadLayer(meta);
     });
     state.ready = Promise.all(loads).then(function () {
       if (!state.explicitView && !(inline && inline.getLayers().length)) state.fit(state.layerBounds());
+      state.declutter();
       wrapper.dispatchEvent(new CustomEvent("portalmap:ready", { detail: { state: state } }));
       return state;
     });
@@ -527,17 +871,37 @@
             .catch(function () { return []; });
         })
       ).then(function (lists) {
+        // Grouped by kind in the page's stated order (data-near-order: homestays first), nearest
+        // first within a group, at most data-near-per-group each: a homestay 18 km away is not
+        // buried under the stations and product origins that happen to be nearer.
+        var order = (results.getAttribute("data-near-order") || "").split(",");
+        var perGroup = parseInt(results.getAttribute("data-near-per-group"), 10) || 50;
+        function rank(layer) {
+          var i = order.indexOf(layer);
+          return i === -1 ? order.length : i;
+        }
         var all = [].concat.apply([], lists).sort(function (a, b) {
-          return (a.props.distance_km || 0) - (b.props.distance_km || 0);
+          return rank(a.layer) - rank(b.layer) || (a.props.distance_km || 0) - (b.props.distance_km || 0);
         });
         if (!all.length) {
           say(fmt(i18n.nearNone, { km: km }));
           return;
         }
         say(fmt(i18n.nearFound, { count: all.length, km: km }));
-        all.slice(0, 50).forEach(function (item) {
+        var counts = {};
+        all.forEach(function (item) { counts[item.layer] = (counts[item.layer] || 0) + 1; });
+        var shown = {};
+        all.forEach(function (item) {
+          if ((shown[item.layer] = (shown[item.layer] || 0) + 1) > perGroup) return;
+          if (shown[item.layer] === 1) {
+            var title = el("li", "near-group-title", ((state.meta[item.layer] || {}).label || item.layer) + " (" + counts[item.layer] + ")");
+            title.setAttribute("data-near-group", item.layer);
+            results.appendChild(title);
+          }
           var p = item.props;
           var li = el("li", "near-item");
+          li.setAttribute("data-layer", item.layer);
+          li.setAttribute("data-distance-km", (p.distance_km || 0).toFixed(1));
           var url = safeUrl(p.url);
           var name = url ? el("a", "near-name", p.name || url) : el("span", "near-name", p.name || "");
           if (url) name.href = url;
