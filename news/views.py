@@ -8,13 +8,16 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Max, Min
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from taggit.models import Tag
 
 SHOW_CHOICES = [("", gettext_lazy("全部资讯")), ("upcoming", gettext_lazy("近期活动")), ("past", gettext_lazy("往期活动"))]
-MONTH_CHOICES = [("", gettext_lazy("全部月份"))] + [(str(m), gettext_lazy("%(m)s月") % {"m": m}) for m in range(1, 13)]
+# "%(m)s月" is formatted when the choice is shown, in the visitor's language ("July" on /en/), not at import.
+_month_label = lazy(lambda m: _("%(m)s月") % {"m": m}, str)
+MONTH_CHOICES = [("", gettext_lazy("全部月份"))] + [(str(m), _month_label(m)) for m in range(1, 13)]
 FILTER_PARAMS = ("show", "tag", "year", "month")
 
 

@@ -64,11 +64,14 @@ def looks_automatic(slug: str, title: str) -> bool:
     return slug.isascii() and _ascii_alnum(slug) == _ascii_alnum(slugify(title))
 
 
+def never_live(page) -> bool:
+    """A page being created has no URL yet; a saved one keeps the URL it has once it is live."""
+    return page.pk is None or (not page.live and getattr(page, "first_published_at", None) is None)
+
+
 def should_replace(page) -> bool:
     """A Chinese title, a slug nobody chose, and a page that was never live under it."""
-    # A page being created has no URL yet; a saved one keeps the URL it has once it is live.
-    never_live = page.pk is None or (not page.live and getattr(page, "first_published_at", None) is None)
-    return has_han(page.title) and never_live and looks_automatic(page.slug, page.title)
+    return has_han(page.title) and never_live(page) and looks_automatic(page.slug, page.title)
 
 
 def unique_among_siblings(page, base: str, parent=None) -> str:
@@ -114,7 +117,7 @@ class PinyinSlugPageForm(WagtailAdminPageForm):
         slug = self.cleaned_data.get("slug", "")
         title = self.cleaned_data.get("title") or self.data.get("title", "")
         page = self.instance
-        if has_han(title) and getattr(page, "first_published_at", None) is None and looks_automatic(slug, title):
+        if has_han(title) and never_live(page) and looks_automatic(slug, title):
             base = pinyin_slug(title)
             if base:
                 return unique_among_siblings(page, base, parent=self.parent_page)

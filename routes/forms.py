@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.forms import WagtailAdminPageForm
 
 from portal.fields import dumps
+from portal.slugs import PinyinSlugPageForm
 from routes.imports import MAX_UPLOAD_BYTES, TrackImportError, read_track
 
 
@@ -33,7 +33,7 @@ class ImportReportWidget(forms.Widget):
         return data.get(name, "")
 
 
-class RoutePageForm(WagtailAdminPageForm):
+class RoutePageForm(PinyinSlugPageForm):
     track_file = forms.FileField(
         label=_("上传轨迹"),
         required=False,

@@ -67,7 +67,7 @@ BADGES_JS = """() => {
   const clusters = [...document.querySelectorAll('.leaflet-marker-icon.marker-cluster')].map(el => {
     const card = el.querySelector('.portal-cluster-label');
     const cs = card ? getComputedStyle(card) : null;
-    return {text: el.innerText.replace(/\\s+/g, ' ').trim(), aria: el.getAttribute('aria-label') || '', card: !!card,
+    return {text: (card || el).innerText.replace(/\\s+/g, ' ').trim(), aria: el.getAttribute('aria-label') || el.textContent, card: !!card,
             radius: cs ? parseFloat(cs.borderTopLeftRadius) : null, width: card ? card.getBoundingClientRect().width : 0,
             background: cs ? cs.backgroundColor : null};
   });

@@ -100,7 +100,9 @@
       var card = el("span", "portal-cluster-label", this.options.text);
       if (this.options.unit) card.appendChild(el("span", "portal-cluster-unit", this.options.unit));
       div.appendChild(card);
-      if (this.options.label) div.setAttribute("aria-label", this.options.label);
+      // the spoken name is the visible "3 处" plus a hidden hint: an aria-label replacing the
+      // visible text would leave voice-control users unable to name what they see
+      if (this.options.label) div.appendChild(el("span", "visually-hidden", " " + this.options.label));
       this._setIconStyles(div, "icon");
       return div;
     },
