@@ -175,6 +175,22 @@ def is_tile_failure(message, portal) -> bool:
     return "Failed to load resource" in message.text and urlsplit(url).hostname in portal.tile_hosts
 
 
+class Recorder:
+    """Console errors, uncaught errors and failed same-origin requests of one tab (foreign requests are
+    aborted, as offline: the tiles fail, which is expected)."""
+
+    def __init__(self, page, portal):
+        self.portal, self.errors, self.failed, self.foreign = portal, [], [], []
+        page.on("console", lambda m: m.type == "error" and not is_tile_failure(m, portal) and self.errors.append(f"{m.text} ({m.location.get('url', '')})"))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("response", lambda r: r.status >= 400 and urlsplit(r.url).netloc == portal.host and self.failed.append(f"{r.status} {r.url}"))
+        guard_requests(page, portal, self.foreign)
+
+    def assert_clean(self, label: str):
+        assert not self.errors, f"{label}: console errors: {self.errors}"
+        assert not self.failed, f"{label}: failed requests to the portal: {self.failed}"
+
+
 def visit_page(context, portal, key: str, viewport: str, screenshots: Path) -> Visit:
     visit = Visit(key=key, viewport=viewport, path=portal.pages[key])
     page = context.new_page()

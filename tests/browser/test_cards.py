@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.browser.support import EAGER_IMAGES_JS, format_axe, guard_requests, is_tile_failure
+from tests.browser.support import EAGER_IMAGES_JS, Recorder, format_axe
 
 pytestmark = pytest.mark.browser
 
@@ -90,22 +90,6 @@ def listing_path(portal, name: str, lang: str) -> str:
     target = LISTINGS[name]
     path = f"/search/?q={quote(target[1:])}" if target.startswith("?") else portal.path(target)
     return path if lang == "zh" else "/en" + path
-
-
-class Recorder:
-    """Console errors, uncaught errors and failed same-origin requests of one tab (foreign requests are
-    aborted, as offline; map tiles may fail)."""
-
-    def __init__(self, page, portal):
-        self.portal, self.errors, self.failed, self.foreign = portal, [], [], []
-        page.on("console", lambda m: m.type == "error" and not is_tile_failure(m, portal) and self.errors.append(f"{m.text} ({m.location.get('url', '')})"))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("response", lambda r: r.status >= 400 and urlsplit(r.url).netloc == portal.host and self.failed.append(f"{r.status} {r.url}"))
-        guard_requests(page, portal, self.foreign)
-
-    def assert_clean(self, label: str):
-        assert not self.errors, f"{label}: console errors: {self.errors}"
-        assert not self.failed, f"{label}: failed requests to the portal: {self.failed}"
 
 
 @pytest.fixture(scope="session")

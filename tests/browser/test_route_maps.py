@@ -18,12 +18,11 @@ map-clusters-<lang>-<width>.png.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.support import guard_requests, is_tile_failure
+from tests.browser.support import Recorder, guard_requests
 
 pytestmark = pytest.mark.browser
 
@@ -99,22 +98,6 @@ def overlap(a: dict, b: dict) -> bool:
 
 def inside(a: dict, frame: dict) -> bool:
     return a["l"] >= frame["l"] and a["r"] <= frame["r"] and a["t"] >= frame["t"] and a["b"] <= frame["b"]
-
-
-class Recorder:
-    """Console errors, uncaught errors and failed same-origin requests of one tab (foreign requests are
-    aborted, as offline: the tiles fail, which is expected)."""
-
-    def __init__(self, page, portal):
-        self.errors, self.failed, self.foreign = [], [], []
-        page.on("console", lambda m: m.type == "error" and not is_tile_failure(m, portal) and self.errors.append(f"{m.text} ({m.location.get('url', '')})"))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("response", lambda r: r.status >= 400 and urlsplit(r.url).netloc == portal.host and self.failed.append(f"{r.status} {r.url}"))
-        guard_requests(page, portal, self.foreign)
-
-    def assert_clean(self, label: str):
-        assert not self.errors, f"{label}: console errors: {self.errors}"
-        assert not self.failed, f"{label}: failed requests to the portal: {self.failed}"
 
 
 @pytest.fixture(scope="module")

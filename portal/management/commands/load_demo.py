@@ -176,13 +176,7 @@ class Command(BaseCommand):
     def fill_home_english(self, home, en_home, sections):
         # Reload: the section pages were added under it since, and a stale copy would save numchild=0.
         en_home = en_home.specific_class.objects.get(pk=en_home.pk)
-        hero = demo_image(
-            "河湟谷地风光",
-            "landscape",
-            caption=None,
-            alt="雪山下的河湟谷地田野（示意图）",
-            alt_en="Fields in the Hehuang valley below snow-capped mountains (illustration)",
-        )
+        hero = self.hero_image()
         body = [
             (
                 "hero",
@@ -265,14 +259,18 @@ class Command(BaseCommand):
             ps.footer_text_en = "Run by the Xining Rural Revitalisation Bureau and the Xining Bureau of Culture, Tourism, Radio and Television (demo content)"
             ps.save()
 
-    def fill_home(self, home):
-        hero = demo_image(
+    def hero_image(self):
+        """The home page's banner, the same picture in both languages."""
+        return demo_image(
             "河湟谷地风光",
             "landscape",
             caption=None,
             alt="雪山下的河湟谷地田野（示意图）",
             alt_en="Fields in the Hehuang valley below snow-capped mountains (illustration)",
         )
+
+    def fill_home(self, home):
+        hero = self.hero_image()
         children = {p.slug: p for p in home.get_children()}
         body = [
             (
