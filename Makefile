@@ -33,6 +33,7 @@ run: demo
 	@echo "  西宁乡村文旅门户 Xining Rural Portal: http://127.0.0.1:$(PORT)/"
 	@echo "  Admin 管理后台:                      http://127.0.0.1:$(PORT)/admin/"
 	@echo "  Demo accounts (password 'changeme'): admin (superuser), editor (Editors), owner1, owner2 (homestay owners)"
+	@echo "  两步验证 Two-factor sign-in: off in development (production requires it for admin and editors, docs/operations.md)"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

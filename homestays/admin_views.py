@@ -26,6 +26,7 @@ from homestays.forms import InviteOwnerForm, TransferOwnerForm
 from homestays.models import MANAGE_PERMISSION, HomestayIndexPage, HomestayPage, Inquiry
 from homestays.owners import grant_listing, invite_owner, is_owner, listings_for, set_password_url
 from homestays.permissions import sees_all_inquiries
+from portal.spreadsheets import SafeSpreadsheetExportMixin
 
 
 def can_manage(user) -> bool:
@@ -121,15 +122,6 @@ class TransferOwnerView(ManageRequiredMixin, WagtailAdminTemplateMixin, FormView
 # --------------------------------------------------------------------------------- inquiries
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 class OwnInquiriesMixin:
     """Every inquiry view looks objects up among the inquiries the permission policy lets this user
     see, so another owner's inquiry is a 404, whatever its id."""
@@ -142,7 +134,7 @@ class OwnInquiriesMixin:
         return get_object_or_404(self.visible_inquiries(), pk=self.kwargs[self.pk_url_kwarg])
 
 
-class InquiryIndexView(OwnInquiriesMixin, IndexView):
+class InquiryIndexView(OwnInquiriesMixin, SafeSpreadsheetExportMixin, IndexView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         if not sees_all_inquiries(request.user):
@@ -152,11 +144,6 @@ class InquiryIndexView(OwnInquiriesMixin, IndexView):
 
     def get_base_queryset(self):
         return self.visible_inquiries()
-
-    def write_csv_row(self, writer, row_dict):
-        """Spreadsheets run a CSV cell that starts with = + - @ (or a tab/CR before one) as a formula;
-        a visitor's message must reach the editor as text (OWASP "CSV injection")."""
-        return super().write_csv_row(writer, {field: neutralise_formula(value) for field, value in row_dict.items()})
 
 
 class InquiryInspectView(OwnInquiriesMixin, InspectView):

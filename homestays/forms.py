@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from homestays.models import Amenity, County, Grade, Inquiry
 from homestays.validators import PHONE_HELP, normalise_phone
+from portal.filters import ListingFilterForm
 from portal.forms import HoneypotMixin
 from portal.places import place_choices, place_named
 
@@ -34,7 +35,7 @@ class LenientMultipleChoiceField(forms.MultipleChoiceField):
         return [v for v in values if self.valid_value(v)]
 
 
-class HomestayFilterForm(forms.Form):
+class HomestayFilterForm(ListingFilterForm):
     """GET filters of /homestays/. Bad values never fail the page: they are left out of the query,
     listed in `notes()` for the visitor, and not echoed back into the form."""
 
@@ -60,14 +61,11 @@ class HomestayFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args, routes: dict | None = None, **kwargs):
-        kwargs.setdefault("label_suffix", "")  # "县区" above its field, not "县区:" (an ASCII colon in Chinese)
         super().__init__(*args, **kwargs)
         self.routes = routes or {}
         self.fields["route"].choices = [("", _("不限线路"))] + [(key, r["name"]) for key, r in self.routes.items()]
         self.fields["near"].widget.choices = [("", _("不限地点"))] + place_choices()
         self.near_place = None  # the portal.places.Place ?near= named, once cleaned
-        self._notes: list[str] = []
-        self.unknown_place = False
 
     def clean_near(self):
         """A place of the gazetteer, by its canonical name; an unknown one is dropped with a note
@@ -77,8 +75,7 @@ class HomestayFilterForm(forms.Form):
             return ""
         match = place_named(text)
         if match is None:
-            self.unknown_place = True
-            self._notes.append(str(_("没有找到叫“%(name)s”的站点或景点，下面是全部民宿。请在“离…最近”里选一个地点。") % {"name": text[:30]}))
+            self.note(_("没有找到叫“%(name)s”的站点或景点，下面是全部民宿。请在“离…最近”里选一个地点。") % {"name": text[:30]}, dropped=True)
             return ""
         self.near_place = match.place
         return match.place.name
@@ -88,63 +85,42 @@ class HomestayFilterForm(forms.Form):
         lo, hi = cleaned.get("price_min"), cleaned.get("price_max")
         if lo is not None and hi is not None and lo > hi:
             cleaned["price_min"], cleaned["price_max"] = hi, lo
-            self._notes.append(str(_("最低价高于最高价，已按 %(lo)s–%(hi)s 元筛选。") % {"lo": hi, "hi": lo}))
+            self.note(_("最低价高于最高价，已按 %(lo)s–%(hi)s 元筛选。") % {"lo": hi, "hi": lo})
         if cleaned.get("sort") == "distance" and not cleaned.get("route") and not cleaned.get("near"):
             cleaned["sort"] = ""
-            self._notes.append(str(_("按距离排序需要先选择一个地点或一条线路，现按推荐排序。")))
+            self.note(_("按距离排序需要先选择一个地点或一条线路，现按推荐排序。"))
         return cleaned
 
-    def filters(self) -> dict:
-        """The accepted filters; invalid fields are dropped (and explained by notes())."""
-        if not hasattr(self, "_filters"):
-            self.is_valid()
-            cleaned = dict(getattr(self, "cleaned_data", {}))
-            for name in self.errors:
-                cleaned.pop(name, None)
-            if cleaned.get("route") and not cleaned.get("km"):
-                cleaned["km"] = DEFAULT_KM
-            if not cleaned.get("route"):
-                cleaned.pop("km", None)
-            self._filters = {k: v for k, v in cleaned.items() if v not in (None, "", [], False)}
-        return self._filters
-
-    def notes(self) -> list[str]:
-        self.filters()
-        notes = []
-        for name in self.errors:
-            if name == "__all__":
-                continue
-            label = self.fields[name].label
-            notes.append(str(_("“%(label)s”的值无效，已忽略。") % {"label": label}))
+    def adjust(self, cleaned: dict) -> dict:
+        if cleaned.get("route") and not cleaned.get("km"):
+            cleaned["km"] = DEFAULT_KM
+        if not cleaned.get("route"):
+            cleaned.pop("km", None)
         dropped = getattr(self.fields["amenities"], "dropped", [])
         if dropped:
-            notes.append(str(_("未知的设施已忽略：%(codes)s") % {"codes": "、".join(str(d)[:30] for d in dropped[:5])}))
-        return notes + self._notes
-
-    def has_invalid_values(self) -> bool:
-        """Whether something asked for was dropped (not merely corrected, as a swapped price range):
-        the page still lists, but answers 400 so the junk URL is neither indexed nor cached."""
-        self.filters()
-        dropped = getattr(self.fields["amenities"], "dropped", [])
-        return any(name != "__all__" for name in self.errors) or bool(dropped) or self.unknown_place
+            self.note(_("未知的设施已忽略：%(codes)s") % {"codes": "、".join(str(d)[:30] for d in dropped[:5])}, dropped=True)
+        return cleaned
 
     def querystring(self, without: str | None = None, **overrides) -> str:
-        data = {k: v for k, v in self.filters().items() if k != without}
-        if without == "route":
-            data.pop("km", None)
-            if data.get("sort") == "distance":
-                data.pop("sort")
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return urlencode(data, doseq=True)
+        if without == "route":  # the route's radius and distance sort go with it
+            overrides = {"km": None, **overrides}
+            rest = {k: v for k, v in self.filters().items() if k not in ("route", "km") and not (k == "sort" and v == "distance")}
+            rest.update({k: v for k, v in overrides.items() if v is not None})
+            return urlencode(rest, doseq=True)
+        return super().querystring(without, **overrides)
 
-    def clean_form(self) -> HomestayFilterForm:
-        """An unbound copy showing only the accepted values, so bad input is not echoed back."""
-        return type(self)(initial=self.filters(), routes=self.routes)
+    def copy_kwargs(self) -> dict:
+        return {"routes": self.routes}
+
+
+# Format characters that emoji are built from: the zero-width joiner of family and profession
+# emoji (👨‍👩‍👧) and the tag characters of subdivision flags. Other Cf (bidi overrides) stay refused.
+EMOJI_FORMAT_CHARS = {"\u200d"} | {chr(c) for c in range(0xE0020, 0xE0080)}
 
 
 def _no_control_chars(value: str) -> str:
     value = (value or "").strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in EMOJI_FORMAT_CHARS for ch in value):
         raise forms.ValidationError(_("请不要输入换行或特殊控制字符。"))
     return value
 

@@ -31,6 +31,7 @@ from homestays.validators import PHONE_HELP, normalise_phone, tel_href, validate
 from portal.api_fields import RequestImageRenditionField
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
+from portal.filters import status_for
 from portal.images import rendition_specs
 from portal.models import BasePage
 from portal.panels import MapFieldPanel
@@ -107,10 +108,7 @@ class HomestayIndexPage(BasePage):
         return context
 
     def serve(self, request, *args, **kwargs):
-        response = super().serve(request, *args, **kwargs)
-        if getattr(response, "context_data", None) and response.context_data.get("filter_invalid"):
-            response.status_code = 400  # bad filter values: listed without them, explained, and not cached
-        return response
+        return status_for(super().serve(request, *args, **kwargs))
 
 
 def _editor_field(name: str, **kwargs) -> FieldPanel:

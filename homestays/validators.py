@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,9 @@ def normalise_phone(value: str) -> str:
     Mobiles become 11 digits (13912345678); landlines 0971-1234567. One form means owners can
     search their inquiries and a tel: link always works.
     """
-    raw = (value or "").strip()
+    # NFKC: full-width digits, plus signs and the ideographic space (１３９ ８０００ ０００１) are
+    # what Chinese input methods type.
+    raw = unicodedata.normalize("NFKC", value or "").strip()
     if not raw or not _ALLOWED.fullmatch(raw) or raw.count("+") > 1 or ("+" in raw and not raw.startswith("+")):
         raise ValueError(raw)
     digits = _SEPARATORS.sub("", raw)

@@ -148,8 +148,7 @@ def index_context(index: HomestayIndexPage, request) -> dict:
     return {
         "filter_form": form.clean_form(),
         "filters": filters,
-        "filter_notes": form.notes(),
-        "filter_invalid": form.has_invalid_values(),
+        **form.context(),
         "filter_query": form.querystring(),
         "removable_filters": removable,
         "homestays": page_obj,

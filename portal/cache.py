@@ -206,6 +206,26 @@ def object_changed(instance) -> None:
     _schedule()
 
 
+# Beyond this many objects in one bulk change, asking each for the pages that show it costs more
+# than purging everything once.
+BULK_PURGE_EVERYTHING = 100
+
+
+def objects_changed(instances) -> None:
+    """Many objects written at once (bulk_create/bulk_update send no post_save): noted in one step,
+    so an import of thousands of rows invalidates the layers and purges the proxy once, not per row."""
+    instances = list(instances)
+    if not instances:
+        return
+    if len(instances) > BULK_PURGE_EVERYTHING or not all(registry.knows_model(i._meta.label) for i in instances):
+        everything_changed()
+        return
+    changes = _changes()
+    changes.objects.extend(instances)
+    _note_layers(changes, {name for i in instances for name in layers.layers_for_model(i._meta.label)})
+    _schedule()
+
+
 def _flush() -> None:
     changes = getattr(_local, "changes", None)
     _local.changes = None

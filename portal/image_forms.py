@@ -1,4 +1,5 @@
-"""The admin's image form (settings.WAGTAILIMAGES_IMAGE_FORM_BASE): it asks for a description.
+"""The admin's image form (settings.WAGTAILIMAGES_IMAGE_FORM_BASE): it asks for a description, and
+a new file is rebuilt without its metadata before it is stored (portal.uploads).
 
 Why: the description is every picture's alt text on the site (portal.images.alt_text), and the
 people uploading (homestay owners, editors) are the only ones who know what a photo shows. So
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.images.forms import BaseImageForm
+
+from portal.uploads import cleaned_upload
 
 
 class ImageForm(BaseImageForm):
@@ -26,6 +29,14 @@ class ImageForm(BaseImageForm):
         field.widget.attrs.setdefault("placeholder", _("例如：卡阳村花海边的土木小院"))
         # Required wherever the field was on the page; see the module docstring.
         field.required = not self.is_bound or self.add_prefix("description") in self.data
+
+    def clean_file(self):
+        """A new upload is stored as the picture alone (portal.uploads): done here so a file that
+        cannot be rebuilt gets the form's error message rather than failing on save."""
+        upload = self.cleaned_data.get("file")
+        if upload is None or "file" not in self.changed_data or not hasattr(upload, "read"):
+            return upload
+        return cleaned_upload(upload)
 
     def clean_description(self):
         return (self.cleaned_data.get("description") or "").strip()

@@ -30,6 +30,7 @@ from wagtail.models import Page, ReferenceIndex
 from wagtail.permissions import page_permission_policy
 
 from portal.demo import DEMO_TAG
+from portal.spreadsheets import SafeSpreadsheetExportMixin
 
 # Editors, not owners: owners submit changes for review and never publish, and they could only
 # ever replace the pictures of their own listings.
@@ -97,7 +98,7 @@ class DemoImagesColumn(Column):
         return format_html("<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a> <small>（{}）</small></li>', items))
 
 
-class DemoPicturesReportView(ReportView):
+class DemoPicturesReportView(SafeSpreadsheetExportMixin, ReportView):
     page_title = _("待替换的演示图片")
     header_icon = "image"
     index_url_name = "portal_demo_pictures"

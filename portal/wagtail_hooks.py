@@ -19,6 +19,19 @@ def register_guide_url():
     return [path("guide/", AdminGuideView.as_view(), name="portal_admin_guide")]
 
 
+@hooks.register("register_admin_urls")
+def register_two_factor_urls():
+    from portal import twofactor
+
+    return twofactor.admin_urls()
+
+
+@hooks.register("register_account_menu_item")
+def two_factor_account_item(request):
+    """Account → 两步验证: enrol (owners may, staff must in production) and renew recovery codes."""
+    return {"url": reverse("portal_2fa"), "label": _("两步验证"), "help_text": _("用手机身份验证器保护后台登录，并管理恢复码。")}
+
+
 @hooks.register("construct_help_menu")
 def chinese_guide_in_help_menu(request, menu_items):
     """Wagtail's editor-guide and what's-new items lead to guide.wagtail.org (English): the help

@@ -4,36 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from portal.filters import ListingFilterForm
 from products.models import Category, CertificationKind, County, StationLevel
 
 
-class FilterForm(forms.Form):
-    """A GET filter form whose bad values are dropped, not reported: a shared or hand-edited link
-    with ?category=nonsense still shows a useful list instead of an error page."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")  # labels sit above their fields: no "类别:" colon
-        super().__init__(*args, **kwargs)
-
-    def filters(self) -> dict:
-        self.is_valid()
-        cleaned = getattr(self, "cleaned_data", {})
-        return {name: value for name, value in cleaned.items() if value not in (None, "", False)}
-
-    def querystring(self) -> str:
-        """The valid filters as a query string (for pagination links), without junk parameters."""
-        data = {name: ("1" if value is True else value) for name, value in self.filters().items()}
-        return urlencode(data)
-
-    def clean_form(self):
-        """An unbound copy showing only the accepted values, so a bad value is not echoed back."""
-        return type(self)(initial=self.filters())
-
-
-class ProductFilterForm(FilterForm):
+class ProductFilterForm(ListingFilterForm):
     category = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("全部类别"))] + Category.choices)
     county = forms.ChoiceField(label=_("产地县区"), required=False, choices=[("", _("全部县区"))] + County.choices)
     certification = forms.ChoiceField(label=_("认证"), required=False, choices=[("", _("全部认证"))] + CertificationKind.choices)
@@ -42,7 +19,7 @@ class ProductFilterForm(FilterForm):
     producer = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
 
 
-class StationFilterForm(FilterForm):
+class StationFilterForm(ListingFilterForm):
     county = forms.ChoiceField(label=_("县区"), required=False, choices=[("", _("全部县区"))] + County.choices)
     level = forms.ChoiceField(label=_("级别"), required=False, choices=[("", _("全部级别"))] + StationLevel.choices)
 

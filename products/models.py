@@ -28,6 +28,7 @@ from wagtail.search import index
 from portal.api_fields import RequestImageRenditionField
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
+from portal.filters import status_for
 from portal.images import rendition_specs
 from portal.models import BasePage
 from portal.places import County, place_name
@@ -387,6 +388,9 @@ class ProductIndexPage(RoutablePageMixin, BasePage):
         if not getattr(request, "routable_resolver_match", None) or request.routable_resolver_match.url_name == "index_route":
             context.update(index_context(self, request))
         return context
+
+    def serve(self, request, *args, **kwargs):
+        return status_for(super().serve(request, *args, **kwargs))
 
     def get_cached_paths(self):
         # The station list shows no product; a station's own page is purged by its saves and its

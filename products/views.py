@@ -80,6 +80,7 @@ def index_context(index, request) -> dict:
         village.link = village.product_page.get_url(request) if village.product_page and is_public(village.product_page, paths) else ""
         village_features.append(_village_feature(village))
     return {
+        **form.context(),
         "filter_form": form.clean_form(),
         "filters": filters,
         "filter_query": form.querystring(),
@@ -195,6 +196,7 @@ def stations_context(index, request) -> dict:
     page_obj = Paginator(stations, STATIONS_PER_PAGE).get_page(request.GET.get("page"))
     items = [{"station": s, "url": index.station_url(s, request)} for s in page_obj]
     return {
+        **form.context(),
         "filter_form": form.clean_form(),
         "filter_query": form.querystring(),
         "stations": page_obj,

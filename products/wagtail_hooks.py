@@ -9,6 +9,7 @@ from wagtail.admin.widgets import HeaderButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
+from portal.spreadsheets import SafeSpreadsheetExportMixin
 from products.admin_views import StationImportView, can_import_stations
 from products.models import Producer, ServiceStation, VillageProduct
 
@@ -22,7 +23,7 @@ class ProducerViewSet(SnippetViewSet):
     ordering = ["name"]
 
 
-class StationIndexView(IndexView):
+class StationIndexView(SafeSpreadsheetExportMixin, IndexView):
     @property
     def header_buttons(self):
         buttons = list(super().header_buttons)

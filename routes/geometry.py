@@ -40,7 +40,8 @@ def measure(geometry: dict | None) -> Facts:
             if prev is not None:
                 km += haversine_km(prev, pos)
             prev = pos
-            if len(pos) > 2 and pos[2] is not None:
+            # an altitude no place on Earth has (a hand-edited 1e308) is not a fact to add up
+            if len(pos) > 2 and pos[2] is not None and MIN_ELEVATION_M <= pos[2] <= MAX_ELEVATION_M:
                 facts.profile.append((km, float(pos[2])))
     facts.length_km = km
     if len(facts.profile) >= 2:

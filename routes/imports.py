@@ -15,9 +15,11 @@ points, segments, routes and waypoints were read, and what was merged, dropped o
 
 from __future__ import annotations
 
+import heapq
 import io
 import json
 import math
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -35,6 +37,9 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # phone logging once a second records far more points than a route page needs.
 MAX_POINTS = 3000
 SIMPLIFY_TOLERANCE_M = 4.0
+# Points the simplification may examine in all (about a second of work on a busy 2-core machine); past
+# it the remaining spans are thinned by even striding, so no file can keep a worker busy.
+SIMPLIFY_WORK = 300_000
 # A device that pauses and resumes starts a new segment where the old one ended: segments whose
 # ends lie this close are one line.
 MERGE_GAP_M = 30.0
@@ -186,7 +191,34 @@ def parse_track(data: bytes, allow_outside: bool = False) -> ImportedTrack:
     raise TrackImportError(_("无法识别的文件格式：请上传 GPX、KML/KMZ 或 GeoJSON 文件。"))
 
 
+_XML_ENCODING = re.compile(rb"""^(\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+
+
+def _as_utf8_xml(data: bytes) -> bytes:
+    """Re-encode a file declared in an encoding expat cannot read (GBK, GB18030, Big5…) as UTF-8.
+
+    Chinese apps often save GPX as GBK; expat only knows UTF-8/16, Latin-1 and ASCII.
+    """
+    match = _XML_ENCODING.match(data[:200])
+    if not match:
+        return data
+    name = match.group(2).decode("ascii").lower()
+    if name.replace("_", "-") in ("utf-8", "utf8", "utf-16", "utf16", "iso-8859-1", "latin-1", "us-ascii", "ascii"):
+        return data
+    if name in ("gbk", "gb2312", "cp936", "gb-2312", "euc-cn", "x-gbk"):
+        name = "gb18030"  # a superset: "GB2312" files usually hold GBK characters too
+    try:
+        text = data.decode(name)
+    except LookupError:
+        raise TrackImportError(_("文件声明的字符编码“%(enc)s”无法识别：请导出为 UTF-8 编码的文件。") % {"enc": match.group(2).decode("ascii")})
+    except UnicodeDecodeError:
+        raise TrackImportError(_("文件内容与声明的字符编码“%(enc)s”不符，可能已损坏：请重新导出。") % {"enc": match.group(2).decode("ascii")})
+    start, end = match.span(2)
+    return (data[:start].decode("latin-1") + "UTF-8").encode() + text[len(data[:end].decode(name)) :].encode("utf-8")
+
+
 def _safe_xml(data: bytes):
+    data = _as_utf8_xml(data)
     try:
         return SafeET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
@@ -216,11 +248,17 @@ def _number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _lonlat(lon, lat, where: str) -> list:
+def _lonlat(lon, lat, where) -> list:
     """[lon, lat] checked to be numbers within range, with the point named in the message."""
     values = []
-    for raw, label, limit in ((lon, _("经度"), 180), (lat, _("纬度"), 90)):
+    for raw, limit in ((lon, 180), (lat, 90)):
         value = raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else _number(raw if isinstance(raw, str) else None)
+        if value is not None and math.isfinite(value) and -limit <= value <= limit:
+            values.append(round(float(value), 6))
+            continue
+        # translated only on failure: gettext per point was most of the time on a large file
+        label = _("经度") if limit == 180 else _("纬度")
+        where = where() if callable(where) else where
         if value is None or not math.isfinite(value):
             shown = "" if raw is None else str(raw)[:30]
             if shown:
@@ -372,7 +410,7 @@ def _kml_position(parts: list[str], raw: str) -> list:
     values = [_number(v) for v in parts if v.strip() != ""]
     if len(values) < 2 or values[0] is None or values[1] is None:
         raise TrackImportError(_("KML 坐标无法读取：“%(raw)s”。坐标应写成“经度,纬度[,海拔]”。") % {"raw": raw.strip()[:60]})
-    lon, lat = _lonlat(values[0], values[1], _("KML 坐标“%(raw)s”") % {"raw": raw.strip()[:60]})
+    lon, lat = _lonlat(values[0], values[1], lambda: _("KML 坐标“%(raw)s”") % {"raw": raw.strip()[:60]})
     return [lon, lat, values[2] if len(values) > 2 else None]
 
 
@@ -435,7 +473,7 @@ def _from_geojson(data: bytes, allow_outside: bool) -> ImportedTrack:
             n += 1
             if not isinstance(p, list) or len(p) < 2 or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in p[:2]):
                 raise TrackImportError(_("GeoJSON 线的第 %(n)s 个坐标不是 [经度, 纬度(, 海拔)] 形式的数字。") % {"n": n})
-            lon, lat = _lonlat(p[0], p[1], _("GeoJSON 线的第 %(n)s 个坐标") % {"n": n})
+            lon, lat = _lonlat(p[0], p[1], lambda n=n: _("GeoJSON 线的第 %(n)s 个坐标") % {"n": n})
             ele = p[2] if len(p) > 2 and isinstance(p[2], (int, float)) and not isinstance(p[2], bool) else None
             positions.append([lon, lat, ele])
         lines.append(positions)
@@ -489,17 +527,9 @@ def _finish(lines: list[list[list]], waypoints: list[Waypoint], name: str, sourc
 
     # Small files are kept point for point; only a dense log is thinned, as gently as will do.
     total = sum(len(line) for line in lines)
-    tolerance = SIMPLIFY_TOLERANCE_M
     if total > MAX_POINTS:
         report.thinned_from = total
-    while total > MAX_POINTS and tolerance <= 64:
-        lines = [simplify(line, tolerance) for line in lines]
-        total = sum(len(line) for line in lines)
-        report.thin_tolerance_m = tolerance
-        tolerance *= 2
-    if total > MAX_POINTS:
-        report.strided = True
-        lines = [_stride(line, max(2, len(line) * MAX_POINTS // total)) for line in lines]
+        lines, report.thin_tolerance_m, report.strided = thin_lines(lines, MAX_POINTS)
     geometry = {"type": "LineString", "coordinates": lines[0]} if len(lines) == 1 else {"type": "MultiLineString", "coordinates": lines}
     try:
         validate_geometry(geometry, LINE_TYPES)
@@ -522,6 +552,89 @@ def _finish(lines: list[list[list]], waypoints: list[Waypoint], name: str, sourc
         point_count=report.points,
         report=report,
     )
+
+
+def thin_lines(lines: list[list[list[float]]], limit: int) -> tuple[list[list[list[float]]], float, bool]:
+    """Lines → at most `limit` points in all, the tolerance that took, and whether striding was needed.
+
+    Douglas–Peucker refined in order of deviation (a heap of spans, largest first): it stops at
+    the point cap, so its result is the gentlest DP simplification that fits. A plain DP scan is
+    quadratic on a zigzag (every split peels one point off a long span); here the points scanned
+    are counted, and past `SIMPLIFY_WORK` the spans still open are filled by even striding, so
+    any file finishes in bounded time. The tolerance reported is the largest deviation left out.
+    """
+    budget = [SIMPLIFY_WORK]
+    kept_lines = []
+    worst_left = SIMPLIFY_TOLERANCE_M
+    strided = False
+    share = [max(2, len(line) * limit // sum(len(ln) for ln in lines)) for line in lines]
+    for line, cap in zip(lines, share):
+        kept, left, ran_out = _dp_capped(line, cap, budget)
+        worst_left = max(worst_left, left)
+        strided = strided or ran_out
+        kept_lines.append(kept)
+    return kept_lines, round(worst_left, 1), strided
+
+
+def _dp_capped(line: list[list[float]], cap: int, budget: list[int]) -> tuple[list[list[float]], float, bool]:
+    if len(line) <= 2:
+        return line, 0.0, False
+    xyz = _local_xyz(line)
+    keep = [False] * len(line)
+    keep[0] = keep[-1] = True
+    count = 2
+    heap: list[tuple[float, int, int, int]] = []
+
+    def push(a: int, b: int) -> None:
+        if b - a < 2:
+            return
+        budget[0] -= b - a - 1
+        worst, idx = -1.0, -1
+        pa, pb = xyz[a], xyz[b]
+        for i in range(a + 1, b):
+            d = _dist_to_segment(xyz[i], pa, pb)
+            if d > worst:
+                worst, idx = d, i
+        heapq.heappush(heap, (-worst, a, b, idx))
+
+    push(0, len(line) - 1)
+    ran_out = False
+    while heap and count < cap:
+        if -heap[0][0] <= SIMPLIFY_TOLERANCE_M:
+            return [p for p, k in zip(line, keep) if k], 0.0, False
+        if budget[0] <= 0:
+            ran_out = True
+            break
+        _neg, a, b, idx = heapq.heappop(heap)
+        keep[idx] = True
+        count += 1
+        push(a, idx)
+        push(idx, b)
+    left = -heap[0][0] if heap else 0.0
+    if ran_out:
+        # spread the points still allowed over the open spans, in proportion to their length
+        spans = sorted((a, b) for _n, a, b, _i in heap)
+        room = max(0, cap - count)
+        inner = sum(b - a - 1 for a, b in spans) or 1
+        for a, b in spans:
+            extra = room * (b - a - 1) // inner
+            if extra:
+                step = (b - a) / (extra + 1)
+                for j in range(1, extra + 1):
+                    keep[a + round(j * step)] = True
+    return [p for p, k in zip(line, keep) if k], left, ran_out
+
+
+def _local_xyz(line: list[list[float]]) -> list[tuple[float, float, float]]:
+    lat0 = math.radians(sum(p[1] for p in line) / len(line))
+    k = math.pi * EARTH_RADIUS_KM * 1000 / 180
+    last_ele = next((p[2] for p in line if len(p) > 2), 0.0)
+    xyz = []
+    for p in line:
+        if len(p) > 2:
+            last_ele = p[2]
+        xyz.append((p[0] * k * math.cos(lat0), p[1] * k, last_ele))
+    return xyz
 
 
 def _stride(line: list, keep: int) -> list:

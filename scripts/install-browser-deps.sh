@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The browser tests drive Debian's Chromium with Debian's CJK fonts; install them when missing.
+# The browser tests drive Debian's Chromium with Debian's CJK fonts, and the HTML checker runs on Java; install them when missing.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)  # the Nu HTML Checker (tests/test_html_validity.py)
+command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)  # checks stored photos carry no metadata (tests/test_hardening_images.py)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing Debian packages for the browser tests: ${missing[*]}"
 SUDO=""

@@ -189,7 +189,7 @@ class BilingualSiteTests(TestCase):
     def test_english_pages_under_en_with_english_interface(self):
         self.assertEqual(self.en_route.url, "/en/routes/xinachuan/")
         html = self.get("/en/routes/xinachuan/")
-        self.assertRegex(html, r'<html lang="en">')
+        self.assertRegex(html, r'<html lang="en"[ >]')
         self.assertRegex(html, r"<h1[^>]*>Xinachuan Leisure Agriculture Route</h1>")
         self.assertIn("Skip to content", html)
         self.assertIn("Stops along the way", html)
@@ -197,7 +197,7 @@ class BilingualSiteTests(TestCase):
         self.assertNotIn("跳到正文", html)
         self.assertNotIn("沿途站点", html)
         zh = self.get("/routes/xinachuan/")
-        self.assertIn('<html lang="zh-Hans">', zh)
+        self.assertIn('<html lang="zh-Hans" ', zh)
         self.assertIn("跳到正文", zh)
         self.assertIn("沿途站点", zh)
         self.assertNotIn("Kumbum Monastery", zh)
@@ -205,7 +205,7 @@ class BilingualSiteTests(TestCase):
 
     def test_chinese_stays_the_default_whatever_the_browser_asks(self):
         html = self.get("/routes/xinachuan/", HTTP_ACCEPT_LANGUAGE="en")
-        self.assertIn('<html lang="zh-Hans">', html)
+        self.assertIn('<html lang="zh-Hans" ', html)
         self.assertIn("湟中区西纳川休闲农业", html)
 
     def switcher(self, html) -> list[tuple[str, str, bool]]:
@@ -330,7 +330,7 @@ class EnglishDemoTests(TestCase):
 
     def test_english_home_page(self):
         html = self.client.get("/en/").content.decode()
-        self.assertIn('<html lang="en">', html)
+        self.assertIn('<html lang="en" ', html)
         self.assertIn("Discover rural Hehuang", html)
         for slug in ("xinachuan", "diaogou", "huangyuan"):
             self.assertIn(f'href="/en/routes/{slug}/"', html)

@@ -35,7 +35,7 @@ class PageTreeTests(WagtailPageTestCase):
                 self.assertPageIsRenderable(page)
                 response = self.client.get(page.url)
                 self.assertEqual(response.status_code, 200)
-                self.assertContains(response, '<html lang="zh-Hans">')
+                self.assertContains(response, '<html lang="zh-Hans" ')
 
     def test_draft_is_not_served_or_listed(self):
         self.assertEqual(self.client.get("/draft/").status_code, 404)

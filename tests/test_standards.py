@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import feedparser
 from django.apps import apps
 from django.core.management import call_command
 from django.test import SimpleTestCase, TestCase
@@ -38,6 +39,7 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATETIME_WITH_ZONE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$")
+FEED_TYPES = {"application/rss+xml", "application/atom+xml", "text/calendar"}
 OPENING_HOURS = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))? \d{2}:\d{2}-\d{2}:\d{2}$")
 
 
@@ -236,6 +238,49 @@ class DemoStandardsTests(TestCase):
                 self.assertTrue(all(b["@context"] == "https://schema.org" for b in blocks), url)
                 if path != "/":
                     self.assert_breadcrumb(blocks, url, 3)
+
+    # -- feeds ---------------------------------------------------------------------------------
+    def test_every_feed_is_well_formed_and_speaks_its_pages_language(self):
+        """Every feed any page announces (RSS, Atom, iCalendar) and every event's own .ics: feedparser
+        finds nothing malformed (bozo 0), icalendar parses it, and each item links into the feed's
+        own language: an English feed lists English pages only."""
+        feeds, event_files = {}, set()
+        for page in Page.objects.live().public().filter(depth__gt=1).specific():
+            html = self.get(page.url).content.decode()
+            language = "en" if page.url.startswith("/en/") else "zh"
+            for kind, href in re.findall(r'<link rel="alternate" type="([^"]+)"[^>]* href="([^"]+)"', html):
+                if kind in FEED_TYPES:  # not the route's GPX/KML downloads, checked against their XSDs
+                    feeds[href] = (kind, language)
+            event_files.update((href, language) for href in re.findall(r'href="([^"]+/event\.ics)"', html))
+        self.assertEqual({kind for kind, _ in feeds.values()}, FEED_TYPES)
+        self.assertEqual({language for _, language in feeds.values()}, {"zh", "en"})
+        self.assertTrue(event_files)
+
+        def assert_language(url, links, language):
+            self.assertTrue(links, url)
+            for link in links:
+                self.assertEqual(self.path(link).startswith("/en/"), language == "en", (url, link))
+
+        for url, (kind, language) in sorted(feeds.items()):
+            with self.subTest(url=url):
+                response = self.get(url)
+                self.assertEqual(response["Content-Type"].split(";")[0], kind)
+                if kind == "text/calendar":
+                    cal = Calendar.from_ical(response.content)
+                    events = cal.walk("VEVENT")
+                    assert_language(url, [str(e["url"]) for e in events], language)
+                    for event in events:
+                        self.assertTrue(event.get("uid") and event.get("dtstart") and event.get("summary"), url)
+                    continue
+                feed = feedparser.parse(response.content)
+                self.assertEqual(feed.bozo, 0, (url, getattr(feed, "bozo_exception", None)))
+                self.assertEqual(feed.feed.get("language", "").lower()[:2], language, url)
+                assert_language(url, [entry.link for entry in feed.entries], language)
+        for url, language in sorted(event_files):
+            with self.subTest(url=url):
+                events = Calendar.from_ical(self.get(url).content).walk("VEVENT")
+                self.assertEqual(len(events), 1, url)
+                assert_language(url, [str(events[0]["url"])], language)
 
     # -- calendars -----------------------------------------------------------------------------
     def test_all_day_events_are_dates_in_the_calendar_feed(self):

@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "leaflet",
     "axes",
+    # Two-factor sign-in to the admin (portal/twofactor.py): authenticator apps and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # 400 for NUL bytes and broken UTF-8 before any view or database sees them (portal/request_checks.py).
+    "portal.request_checks.MalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,6 +80,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(), then the admin closed to sessions that still owe their second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "portal.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # The admin request, for the workflow-decision messages (portal/admin_ux.py).
     "portal.admin_ux.CurrentRequestMiddleware",
@@ -240,6 +249,12 @@ AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
 # How many reverse proxies (nginx, a load balancer) append to X-Forwarded-For in front of gunicorn.
 # 0 trusts only REMOTE_ADDR. See portal.middleware.client_ip.
 PORTAL_TRUSTED_PROXY_COUNT = int(os.environ.get("PORTAL_TRUSTED_PROXY_COUNT", "0"))
+
+# Two-factor sign-in (portal/twofactor.py): off here, so development and the test suites sign in
+# with a password alone; production.py turns it on for superusers and these groups (owners may enrol).
+PORTAL_REQUIRE_2FA = False
+PORTAL_2FA_GROUPS = ("Editors", "Moderators")
+OTP_TOTP_ISSUER = "西宁乡村文旅门户"
 
 # Admin sessions end after 8 hours or when the browser closes.
 SESSION_COOKIE_AGE = 8 * 60 * 60

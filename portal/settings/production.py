@@ -103,6 +103,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Two-factor sign-in to the admin for superusers, Editors and Moderators (portal/twofactor.py,
+# docs/operations.md). PORTAL_REQUIRE_2FA=0 only for a throw-away stack without real accounts.
+PORTAL_REQUIRE_2FA = os.environ.get("PORTAL_REQUIRE_2FA", "1") != "0"
+
 # `make bench` only: no nginx in front, so Django serves /media/ (portal/urls_media.py).
 if os.environ.get("PORTAL_SERVE_MEDIA") == "1":
     ROOT_URLCONF = "portal.urls_media"

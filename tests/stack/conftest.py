@@ -109,6 +109,8 @@ def stack(tmp_path_factory):
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        # The demo's editor signs in with its password (tests/test_hardening_auth.py covers 2FA).
+        "PORTAL_REQUIRE_2FA": "0",
         "DATABASE_URL": db_url,
         "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
         "PORTAL_MEDIA_ROOT": str(workdir / "media"),
