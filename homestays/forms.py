@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+import uuid
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -158,6 +159,10 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
             "guests": {"required": _("请填写入住人数。"), "invalid": _("入住人数必须是数字。")},
         }
 
+    # Not a model field of the form: the view stores it itself, so that a repeated token is found
+    # by the unique constraint (see views._save_once). Optional, for pages cached before it existed.
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, listing=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -170,6 +175,15 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
         today = timezone.localdate()
         self.fields["arrival"].widget.attrs["min"] = today.isoformat()
         self.fields["departure"].widget.attrs["min"] = (today + dt.timedelta(days=1)).isoformat()
+
+    def clean_form_token(self):
+        value = (self.cleaned_data.get("form_token") or "").strip()
+        if not value:
+            return None
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise forms.ValidationError(_("表单已失效，请刷新页面后重新提交。"), code="form_token")
 
     def clean_name(self):
         return _no_control_chars(self.cleaned_data["name"])

@@ -460,6 +460,10 @@ class Inquiry(models.Model):
     notified = models.BooleanField(_("已通知业主"), default=False, db_index=True)
     notify_attempts = models.PositiveSmallIntegerField(_("通知尝试次数"), default=0)
     last_notify_error = models.CharField(_("最近一次通知错误"), max_length=300, blank=True)
+    # Issued with the form (see views.inquire): a second submit with the same token is the same
+    # inquiry. Unique so that concurrent submits are told apart by the database itself; empty for
+    # submissions from pages cached before tokens existed.
+    form_token = models.UUIDField(_("表单令牌"), null=True, blank=True, unique=True, editable=False)
 
     # An inquiry never shows on public pages: saving one must not purge the page cache.
     page_cache_ignore = True

@@ -8,10 +8,12 @@ look-ups); a listing page fetches its rooms, gallery and every picture in bulk.
 from __future__ import annotations
 
 import logging
+import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
@@ -30,6 +32,7 @@ from homestays.models import (
     Amenity,
     HomestayIndexPage,
     HomestayPage,
+    Inquiry,
 )
 from homestays.notifications import send_inquiry_notice
 from portal.geo import distance_to_geometry_km, feature, haversine_km
@@ -229,11 +232,13 @@ def _render_form_page(page, request, form, status=200):
 
 
 def inquire(page: HomestayPage, request):
-    """GET: the form page (or, for the listing page's script, a CSRF token as JSON).
-    POST: rate limit → honeypot → validate → save → e-mail the owner → thank-you page.
+    """GET: the form page (or, for the listing page's script, a CSRF token and a form token as
+    JSON). POST: rate limit → honeypot → validate → save once per form token → e-mail the owner →
+    thank-you page.
 
-    The listing page itself carries no token so that it can be cached for everyone; its script
-    fetches one from here before the visitor submits.
+    The listing page itself carries no tokens so that it can be cached for everyone; its script
+    fetches them from here before the visitor submits. The form token is what makes a double
+    submit one inquiry; the form page renders its own.
     """
     if request.method == "POST":
         return _inquiry_post(page, request)
@@ -242,11 +247,35 @@ def inquire(page: HomestayPage, request):
         response["Allow"] = "GET, POST"
         return response
     if request.GET.get("format") == "token":
-        response = JsonResponse({"csrfToken": get_token(request)})
+        response = JsonResponse({"csrfToken": get_token(request), "formToken": str(uuid.uuid4())})
         add_never_cache_headers(response)
         patch_cache_control(response, private=True)
         return response
-    return _render_form_page(page, request, InquiryForm(listing=page))
+    return _render_form_page(page, request, InquiryForm(listing=page, initial={"form_token": uuid.uuid4()}))
+
+
+def _save_once(inquiry: Inquiry, token) -> bool:
+    """Save a new inquiry under its form token; False when that token was already used for this
+    listing (a double submit). The unique constraint decides, not a look-up first: two submits
+    racing on PostgreSQL both pass any check, and only one INSERT can win. The savepoint keeps a
+    surrounding transaction usable after the losing INSERT."""
+    if token is not None:
+        inquiry.form_token = token
+        try:
+            with transaction.atomic():
+                inquiry.save()
+            return True
+        except IntegrityError:
+            listing_id = Inquiry.objects.filter(form_token=token).values_list("listing_id", flat=True).first()
+            if listing_id == inquiry.listing_id:
+                return False
+            # The token was issued for another listing: it must not hide this inquiry, which is
+            # kept without one.
+            logger.warning("Inquiry form token reused across listings (now listing %s)", inquiry.listing_id)
+            inquiry.pk = None
+            inquiry.form_token = None
+    inquiry.save()
+    return True
 
 
 def _inquiry_post(page, request):
@@ -267,8 +296,10 @@ def _inquiry_post(page, request):
     inquiry = form.save(commit=False)
     inquiry.listing = page
     inquiry.ip = _client_ip(request)
-    inquiry.save()  # saved first: whatever happens to the e-mail, the inquiry is kept
-    send_inquiry_notice(inquiry)
+    # Saved first: whatever happens to the e-mail, the inquiry is kept. A repeated form token
+    # answers like the first submit did and stores and sends nothing.
+    if _save_once(inquiry, form.cleaned_data.get("form_token")):
+        send_inquiry_notice(inquiry)
     return redirect(page.get_url(request) + page.reverse_subpage("inquiry_sent").lstrip("/"))
 
 

@@ -1,4 +1,4 @@
-"""Wagtail API v2 at /api/v2/: public pages and images only.
+"""Wagtail API v2 at /api/v2/: public pages, and the images those pages show.
 
 Two things Wagtail leaves to the project are settled here. Bad filter values (`?date=abc`,
 `?length_km=abc`, `?search_operator=bad`) reach the database or the search backend unchecked and
@@ -13,8 +13,10 @@ import functools
 import math
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import translation
 from wagtail.api.v2.filters import FieldsFilter, SearchFilter
@@ -22,8 +24,9 @@ from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.images import get_image_model
 from wagtail.images.api.v2.views import ImagesAPIViewSet
-from wagtail.models import Site
+from wagtail.models import Page, ReferenceIndex, Site
 
 from portal.api_fields import configured_base_url
 
@@ -149,9 +152,45 @@ class PortalPagesAPIViewSet(RejectNulMixin, PagesAPIViewSet):
         return page if queryset.filter(id=page.id).exists() else None
 
 
+def _base_content_type(model):
+    """The content type Wagtail's ReferenceIndex files a model under: the root of its
+    multi-table inheritance (every page is filed as wagtailcore.Page)."""
+    parents = model._meta.get_parent_list()
+    return ContentType.objects.get_for_model(parents[-1] if parents else model, for_concrete_model=False)
+
+
+def published_image_ids():
+    """The ids of the images that live public pages use, from Wagtail's ReferenceIndex.
+
+    The index holds what each page's row holds: for a live page, its published content, not its
+    draft, so a photo put only on a draft or a never-published listing is not among them.
+    ReferenceIndex keeps ids as text: the pages' ids are cast to text to find their rows, and
+    only then, within rows that point at images, is the image id read back as a number (the
+    search backends filter on the image's own `id` column only).
+    """
+    pages = Page.objects.live().public().annotate(id_text=Cast("pk", output_field=models.CharField(max_length=255))).values("id_text")
+    image_model = get_image_model()
+    return (
+        ReferenceIndex.objects.filter(
+            base_content_type=_base_content_type(Page),
+            object_id__in=pages,
+            to_content_type=_base_content_type(image_model),
+        )
+        .annotate(image_id=Cast("to_object_id", output_field=models.BigIntegerField()))
+        .values("image_id")
+    )
+
+
 class PortalImagesAPIViewSet(RejectNulMixin, ImagesAPIViewSet):
+    """Only the images live public pages show: the API links each one's original file, and a
+    photo on a draft (an owner's listing waiting for review) is not public yet. Its detail URL
+    answers 404 like any id that does not exist."""
+
     pagination_class = BoundedPagination
     filter_backends = _portal_filters(ImagesAPIViewSet.filter_backends)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(pk__in=published_image_ids())
 
 
 class _RequestRouter:

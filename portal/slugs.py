@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from wagtail.admin.forms import WagtailAdminPageForm
 
+from portal.chooser_checks import ChooserPermissionFormMixin
+
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MAX_LENGTH = 80  # of the pinyin part; Page.slug holds 255, a shared link should stay readable
 
@@ -100,10 +102,13 @@ def apply_pinyin_slug(page) -> None:
         page.slug = unique_among_siblings(page, base)
 
 
-class PinyinSlugPageForm(WagtailAdminPageForm):
+class PinyinSlugPageForm(ChooserPermissionFormMixin, WagtailAdminPageForm):
     """The admin's page form (BasePage.base_form_class) choosing the pinyin slug while the form is
     cleaned, before Wagtail checks that the slug is free among the siblings: the slug the admin's
-    JavaScript posts for a Chinese title ("-2027") may be taken when the pinyin one is not."""
+    JavaScript posts for a Chinese title ("-2027") may be taken when the pinyin one is not.
+
+    Every page form also refuses images and documents the user may not choose
+    (portal.chooser_checks): the choosers alone restrict nothing a hand-made POST sends."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,7 +3,7 @@
 Administrators of a government portal are expected to use a second factor (等保 2.0), so with
 settings.PORTAL_REQUIRE_2FA on (production) superusers and members of PORTAL_2FA_GROUPS (Editors,
 Moderators) cannot use the admin until they have enrolled an authenticator and, in each session,
-typed its code. Homestay owners may enrol from their account page; once they have, they are asked
+typed its code. Other users (listing owners) may enrol from their account page; once they have, they are asked
 for the code like everyone else. With the setting off (development, tests) nothing is enforced, so
 the demo accounts sign in with their password alone.
 

@@ -1,7 +1,7 @@
 """Uploaded pictures are stored without any metadata: no EXIF, XMP (extended XMP too), IPTC,
 comments, hidden frames or bytes after the picture.
 
-Why: homestay owners upload phone photos, and phones write where a photo was taken (often the
+Why: listing owners upload phone photos, and phones write where a photo was taken (often the
 owner's home) in several places at once: the EXIF GPS block, XMP (`exif:GPSLatitude`, and in
 "extended XMP" segments when the packet is large), the second frame of a multi-picture (MPO)
 file, or a whole second JPEG appended after the first one's end. Wagtail keeps the original file
@@ -232,10 +232,14 @@ def _is_new_file(instance, field_file, update_fields) -> bool:
 def clean_on_save(sender, instance, update_fields=None, **kwargs):
     """pre_save of the image model: a file this image did not have before is replaced by its
     cleaned copy before Django writes it (or, if something wrote it already, over it)."""
+    if kwargs.get("raw"):
+        return  # loaddata / restore: rows as they were saved, their files were cleaned on upload
     field_file = instance.file
     if not field_file or not _is_new_file(instance, field_file, update_fields):
         return
     if getattr(field_file, "_committed", True):
+        if not field_file.storage.exists(field_file.name):
+            return  # nothing stored under that name (yet): nothing that could leak
         with field_file.storage.open(field_file.name, "rb") as fh:
             data = fh.read()
     else:  # the upload itself: read it without closing it, Django writes it next

@@ -1,6 +1,6 @@
 """Homestays in a real browser (Playwright + Debian Chromium): a visitor at phone size sends an
-inquiry from a listing page served out of the full-page cache (the form fetches its CSRF token),
-the index filters without horizontal scrolling, and owner1 logs in through the login form and
+inquiry from a listing page served out of the full-page cache (the form fetches its CSRF and form
+tokens), a double click sends it once, a failed token fetch gives the button back, the index filters without horizontal scrolling, and owner1 logs in through the login form and
 lands on the owner's dashboard. Requests to other hosts (map tiles) are aborted."""
 
 from __future__ import annotations
@@ -89,6 +89,46 @@ class HomestayBrowserTests(BrowserTestCase):
         self.assertIn("咨询已发送", visitor.inner_text("h1"))
         inquiry = Inquiry.objects.get()
         self.assertEqual((inquiry.name, inquiry.phone, inquiry.guests, inquiry.arrival), ("王女士", "13912345678", 3, arrival))
+        self.assertIsNotNone(inquiry.form_token)  # the script filled it in from ?format=token
+
+    def fill_inquiry(self, page):
+        arrival = timezone.localdate() + dt.timedelta(days=14)
+        page.fill("#id_name", "王女士")
+        page.fill("#id_phone", "13912345678")
+        page.fill("#id_arrival", arrival.isoformat())
+        page.fill("#id_departure", (arrival + dt.timedelta(days=2)).isoformat())
+        page.fill("#id_guests", "2")
+        page.check("#id_consent")
+
+    def test_a_double_click_sends_one_inquiry(self):
+        visitor = self.context()
+        posts = []
+        visitor.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        visitor.goto(self.live_server_url + "/homestays/kayang/")
+        self.fill_inquiry(visitor)
+        with visitor.expect_navigation():
+            visitor.dblclick("form[data-inquiry-form] button[type=submit]")
+        self.assertTrue(visitor.url.endswith("/homestays/kayang/inquire/sent/"), visitor.url)
+        self.assertEqual(len(posts), 1, posts)
+        self.assertEqual(Inquiry.objects.count(), 1)
+
+    def test_the_button_comes_back_when_the_network_fails(self):
+        visitor = self.context()
+        visitor.goto(self.live_server_url + "/homestays/kayang/")
+        visitor.route(lambda url: "format=token" in url, lambda r: r.abort())
+        self.fill_inquiry(visitor)
+        button = visitor.locator("form[data-inquiry-form] button[type=submit]")
+        button.click()
+        offline = visitor.locator("[data-inquiry-offline]")
+        offline.wait_for(state="visible")
+        self.assertIn("网络连接失败", offline.inner_text())
+        self.assertTrue(button.is_enabled())
+        self.assertEqual(visitor.input_value("#id_name"), "王女士")  # nothing typed is lost
+        visitor.unroute_all()
+        with visitor.expect_navigation():
+            button.click()
+        self.assertTrue(visitor.url.endswith("/homestays/kayang/inquire/sent/"), visitor.url)
+        self.assertEqual(Inquiry.objects.count(), 1)
 
     def test_index_filters_at_phone_width(self):
         page = self.context()

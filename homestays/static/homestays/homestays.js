@@ -1,8 +1,11 @@
-/* Homestay listing page: give the inquiry form a CSRF token just before it is needed.
+/* Homestay listing page: give the inquiry form its tokens just before they are needed, and send
+ * it once.
  *
- * The listing page is cached and shared by every visitor, so it cannot carry a per-visitor token.
- * The form asks its own endpoint (data-token-url, which also sets the CSRF cookie) for one when
- * the visitor starts typing, and at the latest when they submit.
+ * The listing page is cached and shared by every visitor, so it cannot carry per-visitor tokens.
+ * The form asks its own endpoint (data-token-url, which also sets the CSRF cookie) for a CSRF token
+ * and a form token when the visitor starts typing, and at the latest when they submit. The form
+ * token lets the server store a double submit once; the button is also disabled while the form is
+ * on its way, and enabled again when it could not be sent or the visitor comes back to the page.
  */
 (function () {
   "use strict";
@@ -26,6 +29,8 @@
           form.appendChild(input);
         }
         input.value = data.csrfToken;
+        var formToken = form.querySelector("input[name=form_token]");
+        if (formToken && !formToken.value && data.formToken) formToken.value = data.formToken;
         return data.csrfToken;
       })
       .catch(function (err) {
@@ -35,21 +40,48 @@
     return form._tokenPromise;
   }
 
+  function setSending(form, sending) {
+    form._sending = sending;
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = sending;
+    if (sending) form.setAttribute("aria-busy", "true");
+    else form.removeAttribute("aria-busy");
+  }
+
   function setup(form) {
+    var offline = form.querySelector("[data-inquiry-offline]");
     form.addEventListener("focusin", function () {
       fetchToken(form).catch(function () {});
     }, { once: true });
     form.addEventListener("submit", function (event) {
-      if (form.querySelector("input[name=csrfmiddlewaretoken]")) return;
+      // A second click or Enter while the first submit is on its way sends nothing more.
+      if (form._sending) {
+        event.preventDefault();
+        return;
+      }
+      setSending(form, true);
+      if (offline) offline.hidden = true;
+      if (form.querySelector("input[name=csrfmiddlewaretoken]")) return; // the browser posts it
       event.preventDefault();
-      var button = form.querySelector("button[type=submit]");
-      if (button) button.disabled = true;
       fetchToken(form)
         .then(function () { form.submit(); })
         .catch(function () {
-          // Without a token the form page itself still works: send the visitor there.
-          window.location.href = form.action;
+          // The network failed: keep what the visitor typed, let them try again or use the form page.
+          setSending(form, false);
+          if (offline) offline.hidden = false;
         });
+    });
+    // Back from the thank-you page (the page is restored as it was left): the button works again,
+    // and a new form token is fetched, so an inquiry changed and sent again is a new one, not
+    // silently taken for the first.
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) return;
+      setSending(form, false);
+      var formToken = form.querySelector("input[name=form_token]");
+      if (formToken) formToken.value = "";
+      var csrf = form.querySelector("input[name=csrfmiddlewaretoken]");
+      if (csrf) csrf.remove();
+      form._tokenPromise = null;
     });
   }
 
