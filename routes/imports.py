@@ -644,40 +644,6 @@ def _stride(line: list, keep: int) -> list:
     return [line[round(i * step)] for i in range(keep)]
 
 
-def simplify(line: list[list[float]], tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> list[list[float]]:
-    """Douglas–Peucker in a local metric frame, elevation included as a third axis.
-
-    Elevation counts so a straight road climbing a pass keeps the points that shape its
-    profile. Iterative (an explicit stack) so tens of thousands of points cannot hit Python's
-    recursion limit.
-    """
-    if len(line) <= 2:
-        return line
-    lat0 = math.radians(sum(p[1] for p in line) / len(line))
-    k = math.pi * EARTH_RADIUS_KM * 1000 / 180
-    last_ele = next((p[2] for p in line if len(p) > 2), 0.0)
-    xyz = []
-    for p in line:
-        if len(p) > 2:
-            last_ele = p[2]
-        xyz.append((p[0] * k * math.cos(lat0), p[1] * k, last_ele))
-    keep = [False] * len(line)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(line) - 1)]
-    while stack:
-        a, b = stack.pop()
-        worst, idx = -1.0, -1
-        for i in range(a + 1, b):
-            d = _dist_to_segment(xyz[i], xyz[a], xyz[b])
-            if d > worst:
-                worst, idx = d, i
-        if idx != -1 and worst > tolerance_m:
-            keep[idx] = True
-            stack.append((a, idx))
-            stack.append((idx, b))
-    return [p for p, kept in zip(line, keep) if kept]
-
-
 def _dist_to_segment(p, a, b) -> float:
     d = [b[i] - a[i] for i in range(3)]
     w = [p[i] - a[i] for i in range(3)]
