@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 
 # what a chosen object is: (kind, id as text), the kind being "image" or "document"
 Chosen = tuple[str, str]
@@ -146,3 +147,7 @@ class ChooserPermissionFormMixin:
                 refused.add((form, name))
                 form.add_error(name, MESSAGES[chosen[0]])
         return self.cleaned_data
+
+
+class ChooserCheckedModelForm(ChooserPermissionFormMixin, WagtailAdminModelForm):
+    """The base form for snippets that hold images or documents (a model's `base_form_class`)."""

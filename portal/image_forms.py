@@ -10,15 +10,37 @@ which posts only the file) is not held up: that step then shows the full form, w
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
 
 from portal.uploads import cleaned_upload
 
 
+class ReadableImageField(WagtailImageField):
+    """Wagtail's image field, with a file that only looks like an image refused as one.
+
+    Willow names the format from the first bytes; the pixel size is read later, outside the
+    field's own error handling, so a JPEG header on a broken body (a photo cut short on a
+    phone's upload) raised there and gave a 500 instead of the form's "not a valid image".
+    """
+
+    def check_image_pixel_size(self, f):
+        try:
+            super().check_image_pixel_size(f)
+        except ValidationError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types for a broken body; all mean "not an image"
+            raise ValidationError(self.error_messages["invalid_image"], code="invalid_image") from exc
+
+
 class ImageForm(BaseImageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if type(self.fields.get("file")) is WagtailImageField:
+            # the field Wagtail built, with its size limits and help, made to refuse a broken body too
+            self.fields["file"].__class__ = ReadableImageField
         field = self.fields.get("description")
         if field is None:
             return

@@ -4,15 +4,18 @@ from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.urls import reports as wagtail_reports
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal import icons, seo, views
 from portal.api import api_router
 from portal.search import views as search_views
+from portal.spreadsheets import safe_report_urls
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    *safe_report_urls("admin/reports/", wagtail_reports),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),

@@ -27,6 +27,7 @@ from wagtail.search import index
 
 from portal.api_fields import RequestImageRenditionField
 from portal.blocks import BaseStreamBlock
+from portal.chooser_checks import ChooserCheckedModelForm
 from portal.fields import GeoJSONField
 from portal.filters import status_for
 from portal.images import rendition_specs
@@ -170,6 +171,7 @@ class Producer(TranslatableMixin, index.Indexed, models.Model):
     description = models.TextField(_("简介"), blank=True)
     logo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("标志"))
 
+    base_form_class = ChooserCheckedModelForm  # the logo, checked on the server (portal.chooser_checks)
     panels = [
         FieldPanel("name"),
         FieldRowPanel([FieldPanel("kind"), FieldPanel("county")]),

@@ -20,6 +20,7 @@ import io
 import json
 import math
 import re
+import time
 import zipfile
 from dataclasses import dataclass, field
 
@@ -40,6 +41,11 @@ SIMPLIFY_TOLERANCE_M = 4.0
 # Points the simplification may examine in all (about a second of work on a busy 2-core machine); past
 # it the remaining spans are thinned by even striding, so no file can keep a worker busy.
 SIMPLIFY_WORK = 300_000
+# And a wall-clock limit on it, for a machine far busier than that.
+SIMPLIFY_SECONDS = 3.0
+# Points a file may hold at all. A phone logging every second for a 12-hour day records 43,200; past
+# this, reading alone (gpxpy builds an object per point) would hold a worker for many seconds.
+MAX_READ_POINTS = 50_000
 # A device that pauses and resumes starts a new segment where the old one ended: segments whose
 # ends lie this close are one line.
 MERGE_GAP_M = 30.0
@@ -330,6 +336,7 @@ def _check_gpx_points(root) -> None:
         if namespace and isinstance(el.tag, str) and el.tag.startswith(namespace):
             el.tag = el.tag[len(namespace) :]
     counters = {"trkpt": 0, "rtept": 0, "wpt": 0}
+    _check_read_points(sum(1 for el in root.iter() if el.tag in ("trkpt", "rtept")))
     labels = {"trkpt": _("第 %(n)s 个轨迹点"), "rtept": _("第 %(n)s 个路线点"), "wpt": _("第 %(n)s 个航点")}
     for child in root:
         if child.tag == "trk":
@@ -349,6 +356,14 @@ def _check_gpx_points(root) -> None:
 
 
 # -- KML / KMZ ----------------------------------------------------------------------------------
+def _check_read_points(count: int) -> None:
+    if count > MAX_READ_POINTS:
+        raise TrackImportError(
+            _("文件里有 %(count)s 个点，超过了上限 %(max)s 个。请在记录轨迹的应用里把记录间隔调大，或按天分段导出后再上传。")
+            % {"count": count, "max": MAX_READ_POINTS}
+        )
+
+
 def _unzip_kmz(data: bytes) -> bytes:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as kmz:
@@ -376,6 +391,8 @@ def _from_kml(data: bytes, source: str, root=None, allow_outside: bool = False) 
     lines: list[list[list]] = []
     waypoints: list[Waypoint] = []
     doc_name = ""
+    read = [sum(1 for el in root.iter() if _local(el.tag) == "coord")]
+    _check_read_points(read[0])
     for placemark in root.iter():
         if _local(placemark.tag) == "name" and not doc_name and placemark.text:
             doc_name = placemark.text.strip()
@@ -386,7 +403,10 @@ def _from_kml(data: bytes, source: str, root=None, allow_outside: bool = False) 
         for el in placemark.iter():
             kind = _local(el.tag)
             if kind == "LineString":
-                lines.append(_kml_coords(_child_text(el, "coordinates")))
+                chunks = _child_text(el, "coordinates").split()
+                read[0] += len(chunks)
+                _check_read_points(read[0])
+                lines.append([_kml_position(chunk.split(","), chunk) for chunk in chunks])
             elif kind == "Track":  # gx:Track from Google Earth / phone apps: "lon lat alt" per gx:coord
                 lines.append([_kml_position(c.text.split(), c.text) for c in el if _local(c.tag) == "coord" and c.text and c.text.strip()])
             elif kind == "Point":
@@ -463,6 +483,7 @@ def _from_geojson(data: bytes, allow_outside: bool) -> ImportedTrack:
     visit(doc)
     if not raw_lines:
         raise TrackImportError(_("GeoJSON 文件里没有 LineString 或 MultiLineString。"))
+    _check_read_points(sum(len(line) for line in raw_lines if isinstance(line, list)))
     lines = []
     n = 0
     for line in raw_lines:
@@ -560,10 +581,10 @@ def thin_lines(lines: list[list[list[float]]], limit: int) -> tuple[list[list[li
     Douglas–Peucker refined in order of deviation (a heap of spans, largest first): it stops at
     the point cap, so its result is the gentlest DP simplification that fits. A plain DP scan is
     quadratic on a zigzag (every split peels one point off a long span); here the points scanned
-    are counted, and past `SIMPLIFY_WORK` the spans still open are filled by even striding, so
+    are counted, and past `SIMPLIFY_WORK` (or `SIMPLIFY_SECONDS`) the spans still open are filled by even striding, so
     any file finishes in bounded time. The tolerance reported is the largest deviation left out.
     """
-    budget = [SIMPLIFY_WORK]
+    budget = [SIMPLIFY_WORK, time.monotonic() + SIMPLIFY_SECONDS]
     kept_lines = []
     worst_left = SIMPLIFY_TOLERANCE_M
     strided = False
@@ -576,7 +597,7 @@ def thin_lines(lines: list[list[list[float]]], limit: int) -> tuple[list[list[li
     return kept_lines, round(worst_left, 1), strided
 
 
-def _dp_capped(line: list[list[float]], cap: int, budget: list[int]) -> tuple[list[list[float]], float, bool]:
+def _dp_capped(line: list[list[float]], cap: int, budget: list) -> tuple[list[list[float]], float, bool]:
     if len(line) <= 2:
         return line, 0.0, False
     xyz = _local_xyz(line)
@@ -602,7 +623,7 @@ def _dp_capped(line: list[list[float]], cap: int, budget: list[int]) -> tuple[li
     while heap and count < cap:
         if -heap[0][0] <= SIMPLIFY_TOLERANCE_M:
             return [p for p, k in zip(line, keep) if k], 0.0, False
-        if budget[0] <= 0:
+        if budget[0] <= 0 or time.monotonic() > budget[1]:
             ran_out = True
             break
         _neg, a, b, idx = heapq.heappop(heap)

@@ -10,6 +10,7 @@ import io
 from django.contrib.auth.models import User
 from django.test import TestCase
 from django.utils import timezone
+from wagtail.models import Page
 
 from homestays.models import Inquiry
 from products.importers import CREATED, import_stations
@@ -41,6 +42,29 @@ class ExportTests(TestCase):
         self.assertEqual(sorted(row[4] for row in rows), sorted("'" + f for f in FORMULAS))
         # export → import round-trips (the importer reads the BOM)
         self.assertTrue(import_stations(body).ok)
+
+    def test_wagtails_own_reports_neutralise_formulas(self):
+        """Locked pages, aging pages and site history export the titles people typed."""
+        from wagtail.log_actions import log
+
+        from portal.factories import make_site
+
+        home = make_site()
+        for formula in FORMULAS:
+            page = home.add_child(instance=Page(title=formula, slug=f"f{FORMULAS.index(formula)}", locked=True, locked_by=self.admin, locked_at=timezone.now()))
+            page.save_revision(user=self.admin).publish(user=self.admin)
+            log(instance=page, action="wagtail.lock", user=self.admin)
+        self.client.force_login(self.admin)
+        for report in ("locked", "aging-pages", "site-history"):
+            with self.subTest(report):
+                response = self.client.get(f"/admin/reports/{report}/", {"export": "csv"})
+                self.assertEqual(response.status_code, 200)
+                body = b"".join(response.streaming_content)
+                self.assertTrue(body.startswith(b"\xef\xbb\xbf"))
+                cells = {cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row}
+                for formula in FORMULAS:
+                    self.assertNotIn(formula, cells)
+                    self.assertTrue(any(cell.startswith("'" + formula[:2]) for cell in cells), (formula, sorted(cells)[:20]))
 
     def test_inquiry_csv_has_bom(self):
         self.client.force_login(self.admin)

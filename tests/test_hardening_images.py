@@ -6,7 +6,7 @@ import hashlib
 import json
 import shutil
 import subprocess
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import pytest
 from django.conf import settings
@@ -165,3 +165,54 @@ class StoredOriginalsCarryNoMetadataTests(TestCase):
                 self.assertFalse([key for key in tags if "GPS" in key], tags)
                 self.assertEqual(metadata_groups(tags), set(), tags)
         self.assertEqual(created.file_size, created.file.size)
+
+
+@override_settings(MEDIA_ROOT=MEDIA)
+class CleanPhotosCommandTests(TestCase):
+    """Pictures stored before uploads were cleaned: `manage.py clean_photos` rebuilds them once."""
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(MEDIA, ignore_errors=True)
+        super().tearDownClass()
+
+    def stored_as_before(self, name, data):
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        image = Image.objects.create(title=name, file=SimpleUploadedFile(name, jpeg(orientation=1, gps=False, seed=5)))
+        path = default_storage.save(f"original_images/{name}", ContentFile(data))
+        # the row as an old upload left it: its file written as it came, Wagtail's sizes from before
+        Image.objects.filter(pk=image.pk).update(
+            file=path, width=320, height=240, file_size=len(data), focal_point_x=10, focal_point_y=10, focal_point_width=5, focal_point_height=5
+        )
+        return Image.objects.get(pk=image.pk)
+
+    def test_old_originals_are_rebuilt_and_their_renditions_dropped(self):
+        from django.core.management import call_command
+
+        old = self.stored_as_before("old.jpg", jpeg(orientation=6, gps=True))
+        mpo = self.stored_as_before("old3d.jpg", mpo_with_gps_in_second_frame())
+        old.get_rendition("fill-100x100")
+        self.assertTrue(any("GPSLatitude" in key for key in exiftool(old.file.path)))
+        out = StringIO()
+        call_command("clean_photos", "--dry-run", stdout=out)
+        self.assertIn("would clean 2", out.getvalue())
+        self.assertTrue(any("GPSLatitude" in key for key in exiftool(old.file.path)))  # a dry run writes nothing
+
+        call_command("clean_photos", stdout=out)
+        self.assertIn("cleaned 2", out.getvalue())
+        for image in (Image.objects.get(pk=old.pk), Image.objects.get(pk=mpo.pk)):
+            with self.subTest(image=image.title):
+                tags = exiftool(image.file.path)
+                self.assertFalse([key for key in tags if "GPS" in key], tags)
+                self.assertEqual(metadata_groups(tags), set(), tags)
+                self.assertEqual(image.file_size, image.file.size)
+        rotated = Image.objects.get(pk=old.pk)
+        self.assertEqual((rotated.width, rotated.height), (240, 320))
+        self.assertIsNone(rotated.focal_point_x)
+        self.assertFalse(rotated.renditions.exists())
+
+        again = StringIO()
+        call_command("clean_photos", stdout=again)
+        self.assertIn("cleaned 0, already clean 2", again.getvalue())

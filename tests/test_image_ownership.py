@@ -249,3 +249,44 @@ class ImagesAPITests(Fixture, TestCase):
         self.assertEqual(found.json()["items"], [])  # 草稿照片, 待审照片, 内部照片: none is public
         self.assertEqual([i["id"] for i in self.client.get("/api/v2/images/", {"search": "院子"}).json()["items"]], [self.image1.pk])
         self.assertEqual(self.client.get("/api/v2/images/", {"id": self.draft_photo.pk}).json()["items"], [])
+
+    def test_no_documents_api(self):
+        # no page holds a document (no chooser, no document links in rich text), so none is listed
+        self.assertEqual(self.client.get("/api/v2/documents/").status_code, 404)
+
+
+class SnippetImageFormTests(Fixture, TestCase):
+    """Snippets that hold an image (a producer's logo) check it the same way as pages."""
+
+    @classmethod
+    def setUpTestData(cls):
+        from django.contrib.auth.models import Permission
+
+        cls.build()
+        # an owner who also keeps their cooperative's producer entry: choose_image on their own collection only
+        cls.owner1.user_permissions.add(*Permission.objects.filter(codename__in=["add_producer", "change_producer"]))
+
+    def post(self, logo):
+        data = {
+            "name": "卡阳合作社",
+            "kind": "cooperative",
+            "county": "huangzhong",
+            "location": "",
+            "phone": "",
+            "website": "",
+            "description": "",
+            "logo": logo.pk,
+        }
+        return self.client.post(reverse("wagtailsnippets_products_producer:add") + "?locale=zh-hans", data)
+
+    def test_producer_logo_from_another_collection_is_refused(self):
+        from products.models import Producer
+
+        self.client.force_login(self.owner1)
+        response = self.post(self.image2)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(REFUSED, response.content.decode())
+        self.assertFalse(Producer.objects.exists())
+        response = self.post(self.image1)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Producer.objects.get().logo_id, self.image1.pk)
