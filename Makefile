@@ -6,7 +6,7 @@ PORT ?= 8000
 export PORT
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run serve varnish test lint format install install-test browser-deps bench demo clean
+.PHONY: run serve varnish test test-all lint format install install-test browser-deps bench demo clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -55,9 +55,21 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# One process by default. XDIST="-n auto --dist loadgroup" spreads the suite over the cores with
+# pytest-xdist (tests/conftest.py groups it: the browser tests on one worker, the proxy stack on one,
+# every other file whole); on 2 cores it is no faster yet, the browser group being the longest.
+XDIST ?=
+
+# The suite without the slow tier (fuzzing, load, backups, whole-site crawls): what a newcomer runs.
 test: install-test browser-deps node_modules/.installed
 	@bash scripts/install-varnish.sh --optional
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@start=$$(date +%s); $(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS); status=$$?; \
+	  echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
+
+# Everything: `make test`, then the slow tier. CI runs this on SQLite and on PostgreSQL.
+test-all: test
+	@start=$$(date +%s); $(BIN)/python -m pytest $(XDIST) -m slow $(PYTEST_ARGS); status=$$?; \
+	  echo "make test-all, slow tier: $$(( $$(date +%s) - start )) s"; exit $$status
 
 lint: install-test
 	$(BIN)/ruff check .

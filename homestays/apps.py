@@ -29,8 +29,13 @@ class HomestaysConfig(AppConfig):
                 colour="#8a5a2b",
                 order=30,
                 near_listing="homestays.HomestayIndexPage",  # /homestays/?near=塔尔寺
+                kinds={"homestay": _("民宿")},
+                glyph="宿",
+                kind_glyphs={"homestay": "宿"},
             )
         )
+        registry.register_home_section("homestays.HomestayIndexPage")
+        registry.register_search_type("homestays", _("民宿"), ("homestays.HomestayPage",), order=20)
         # A homestay page lists the routes within NEARBY_ROUTES_KM of the house.
         registry.register_nearby("homestays", ("routes",), km=NEARBY_ROUTES_KM)
         registry.register_collection("featured_homestays", _("河湟精品民宿推荐"), layers.featured_homestays)

@@ -15,6 +15,8 @@ class NewsConfig(AppConfig):
         from news.workflow import assign_news_workflow
         from portal.registry import registry
 
+        registry.register_home_section("news.NewsIndexPage")
+        registry.register_search_type("news", _("资讯"), ("news.NewsPage",), order=40)
         registry.register_demo("news", demo.load, order=40)
         registry.register_demo_translation("news", demo.load_english, order=40)
         registry.register_collection("upcoming_events", _("近期节庆活动"), providers.upcoming_events)

@@ -18,3 +18,7 @@ class PortalConfig(AppConfig):
         connect_admin_signals()  # workflow decisions say what happened; Chinese names in Chinese order
 
         from portal import reports  # noqa: F401 - registers the admin report 待替换的演示图片
+        from portal.registry import registry
+
+        registry.register_home_section("portal.MapPage")
+        registry.register_home_section("portal.StandardPage")

@@ -9,6 +9,8 @@ from wagtail import blocks
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock as WagtailImageChooserBlock
 
+from portal.registry import collection_choices, layer_choices
+
 
 class ImageChooserBlock(WagtailImageChooserBlock):
     """Wagtail's image chooser, whose images come with all their renditions in one query
@@ -119,14 +121,6 @@ class BaseStreamBlock(blocks.StreamBlock):
 # Home page blocks: editors compose the home page; the data-driven sections are filled by the
 # subject apps through portal.registry collections.
 
-COLLECTION_CHOICES = [
-    ("routes", _("三条精品线路")),
-    ("featured_homestays", _("推荐民宿")),
-    ("featured_products", _("河湟田源推荐产品")),
-    ("upcoming_events", _("近期节庆活动")),
-    ("latest_news", _("最新资讯")),
-]
-
 
 class HeroBlock(blocks.StructBlock):
     title = blocks.CharBlock(label=_("标题"), max_length=80)
@@ -170,7 +164,7 @@ class CollectionBlock(blocks.StructBlock):
     """A section the portal fills itself (e.g. upcoming festivals), so it never goes stale."""
 
     heading = blocks.CharBlock(label=_("标题"), max_length=80)
-    source = blocks.ChoiceBlock(label=_("内容"), choices=COLLECTION_CHOICES)
+    source = blocks.ChoiceBlock(label=_("内容"), choices=collection_choices)
     limit = blocks.IntegerBlock(label=_("数量"), default=3, min_value=1, max_value=12)
     more_page = PageChooserBlock(label=_("“查看全部”链接 'See all' link"), required=False)
 
@@ -207,7 +201,7 @@ class MapTeaserBlock(blocks.StructBlock):
     layers = blocks.MultipleChoiceBlock(
         label=_("图层"),
         required=False,
-        choices=[("routes", _("线路")), ("stops", _("站点")), ("homestays", _("民宿")), ("products", _("产品")), ("stations", _("服务站"))],
+        choices=layer_choices,
     )
 
     class Meta:

@@ -18,8 +18,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language, pgettext_lazy
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language
 
 from portal.geo import distance_to_geometry_km, geometry_bounds, iter_lines
 from portal.registry import registry
@@ -27,36 +26,15 @@ from portal.registry import registry
 CACHE_PREFIX = "portal:geo:"
 CACHE_SECONDS = 60 * 60 * 24
 
-# The map page's five layers. An app that has not registered its layer yet still gets a toggle,
-# an empty list and a legend entry with these defaults; its registration overrides them.
-MAP_PAGE_LAYERS = ("routes", "stops", "homestays", "products", "stations")
-LAYER_DEFAULTS = {
-    "routes": (_("路线"), "#c2410c"),
-    "stops": (_("沿线站点"), "#2b5c8a"),
-    "homestays": (pgettext_lazy("map layer", "民宿"), "#8a5a2b"),
-    "products": (_("特产产地"), "#15803d"),
-    "stations": (_("电商服务站"), "#7c3aed"),
-}
 
-# Display names of the `kind` codes layers use; a layer may also send its own `kind_label`.
-KIND_LABELS = {
-    "village": _("村庄"),
-    "scenic": _("景区"),
-    "heritage": _("寺院/文物"),
-    "farm": _("农园"),
-    "museum": _("博物馆"),
-    "service": _("服务点"),
-    "route": _("路线"),
-    "stop": _("站点"),
-    "homestay": _("民宿"),
-    "product": _("特产"),
-    "station": _("服务站"),
-}
+def map_page_layers() -> list[str]:
+    """The map page's layers: every registered one, in the apps' order."""
+    return [layer.name for layer in registry.ordered_layers()]
 
 
 def kind_label(properties: dict) -> str:
     kind = properties.get("kind") or ""
-    return str(properties.get("kind_label") or KIND_LABELS.get(kind, kind))
+    return str(properties.get("kind_label") or registry.kind_labels().get(kind, kind))
 
 
 def cache_key(name: str, language: str | None = None) -> str:
@@ -170,12 +148,12 @@ def layer_info(names) -> list[dict]:
     info = []
     for name in names:
         layer = registry.layers.get(name)
-        default_label, default_colour = LAYER_DEFAULTS.get(name, (name, "#1f6f5c"))
         info.append(
             {
                 "name": name,
-                "label": str(layer.label if layer else default_label),
-                "colour": layer.colour if layer else default_colour,
+                "label": str(layer.label if layer else name),
+                "colour": layer.colour if layer else "#1f6f5c",
+                "glyph": layer.glyph if layer else "•",
                 "registered": layer is not None,
             }
         )

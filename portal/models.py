@@ -14,7 +14,9 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from portal.blocks import BaseStreamBlock, HomeStreamBlock
+from portal.geo import LINE_TYPES
 from portal.panels import TitleFieldPanel
+from portal.registry import registry
 from portal.richtext import normalise_newlines
 from portal.slugs import PinyinSlugPageForm, apply_pinyin_slug
 
@@ -126,14 +128,9 @@ class HomePage(BasePage):
 
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = [
-        "routes.RouteIndexPage",
-        "homestays.HomestayIndexPage",
-        "products.ProductIndexPage",
-        "news.NewsIndexPage",
-        "portal.MapPage",
-        "portal.StandardPage",
-    ]
+    # the portal's own pages and the apps' section index pages, as registered (portal.registry);
+    # Wagtail reads the list when the admin first asks, after every app is ready
+    subpage_types = registry.home_sections
 
     content_panels = BasePage.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = BasePage.search_fields + [index.SearchField("intro")]
@@ -213,25 +210,30 @@ class MapPage(BasePage):
         verbose_name = _("地图页")
 
     def get_context(self, request, *args, **kwargs):
-        """The five layers with their features, for the toggles, the legend and the text list view.
+        """The registered layers with their features, for the toggles, the legend and the text list view.
 
         Features come from the cached layer payloads the map itself fetches, so the list and the
         map always agree and rendering the page costs no queries once the layers are cached.
         """
-        from portal.layers import MAP_PAGE_LAYERS, kind_label, layer_info, layer_payload
+        from portal.layers import kind_label, layer_info, layer_payload, map_page_layers
 
         context = super().get_context(request, *args, **kwargs)
         groups = []
-        for info in layer_info(MAP_PAGE_LAYERS):
+        names = map_page_layers()
+        for info in layer_info(names):
             features = layer_payload(info["name"])["features"] if info["registered"] else []
             items = []
             for feat in features:
                 props = feat.get("properties") or {}
                 items.append({**props, "kind_label": kind_label(props), "geometry_type": (feat.get("geometry") or {}).get("type", "")})
-            groups.append({**info, "items": items})
+            lines = any(item["geometry_type"] in LINE_TYPES for item in items)
+            groups.append({**info, "items": items, "lines": lines})
         context["map_layers"] = groups
-        context["map_layer_names"] = ",".join(MAP_PAGE_LAYERS)
-        context["route_legend"] = [item for group in groups if group["name"] == "routes" for item in group["items"] if item.get("colour")]
+        # "near here" lists first the layers that have a listing by distance (where to stay)
+        context["near_order"] = sorted(names, key=lambda name: not registry.layers[name].near_listing)
+        context["map_layer_names"] = ",".join(names)
+        # the lines that carry their own colour (each route its own) get a legend entry each
+        context["route_legend"] = [item for group in groups if group["lines"] for item in group["items"] if item.get("colour")]
         return context
 
 

@@ -3,7 +3,7 @@ gazetteer of stops and sights that "near this sight" (search, /homestays/?near=,
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -123,7 +123,7 @@ def places() -> list[Place]:
             known = found.get(compact(name))
             if known is not None:
                 if route and route not in known.routes:
-                    found[compact(name)] = Place(**{**known.__dict__, "routes": (*known.routes, route)})
+                    found[compact(name)] = replace(known, routes=(*known.routes, route))
                 continue
             lon, lat = geometry["coordinates"][:2]
             found[compact(name)] = Place(
@@ -165,7 +165,7 @@ def _score(core: str, form: str) -> int:
 
 
 def _layer_words() -> dict[str, set[str]]:
-    """Each near layer's label in every language, compacted: 民宿 / homestays → "homestays"."""
+    """Each near layer's label in every language, compacted, to the layer's name (民宿 → its layer)."""
     from django.conf import settings
     from django.utils import translation
 

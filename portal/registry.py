@@ -32,6 +32,12 @@ class Layer:
     # Model label of an index page that lists this layer's objects by distance from a place given
     # as ?near=<place name> (the homestay index), so search and the map can link to "all of them".
     near_listing: str = ""
+    # Display names of the `kind` codes its features carry ({"homestay": "民宿"}); a feature may
+    # also send its own `kind_label`.
+    kinds: dict[str, str] = field(default_factory=dict)
+    # The character a marker shows, for the layer and for each kind ({"homestay": "宿"}).
+    glyph: str = "•"
+    kind_glyphs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,6 +64,16 @@ class DemoLoader:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class SearchType:
+    """A filter tab on the search page: `key` in the URL (?type=), its label, the page models it holds."""
+
+    key: str
+    label: str
+    models: tuple[str, ...]
+    order: int = 100
+
+
 @dataclass
 class Registry:
     layers: dict[str, Layer] = field(default_factory=dict)
@@ -76,6 +92,9 @@ class Registry:
     # a homestay, the product pages a service station stocks. A snippet model nobody registers
     # purges everything (portal.cache).
     dependents: dict[str, list[Callable[[Any], Any]]] = field(default_factory=dict)
+    search_types: list[SearchType] = field(default_factory=list)
+    # Page models an app offers as a section under the home page (its index page).
+    home_sections: list[str] = field(default_factory=list)
 
     def register_layer(self, layer: Layer) -> Layer:
         self.layers[layer.name] = layer
@@ -122,5 +141,34 @@ class Registry:
     def collection_choices(self) -> list[tuple[str, str]]:
         return [(name, label) for name, (label, _provider) in sorted(self.collections.items())]
 
+    def ordered_layers(self) -> list[Layer]:
+        return sorted(self.layers.values(), key=lambda layer: (layer.order, layer.name))
+
+    def layer_choices(self) -> list[tuple[str, str]]:
+        return [(layer.name, layer.label) for layer in self.ordered_layers()]
+
+    def kind_labels(self) -> dict[str, str]:
+        return {code: label for layer in self.ordered_layers() for code, label in layer.kinds.items()}
+
+    def kind_glyphs(self) -> dict[str, str]:
+        return {code: glyph for layer in self.ordered_layers() for code, glyph in layer.kind_glyphs.items()}
+
+    def register_search_type(self, key: str, label: str, models: tuple[str, ...], order: int = 100) -> None:
+        self.search_types = sorted([t for t in self.search_types if t.key != key] + [SearchType(key, label, tuple(models), order)], key=lambda t: t.order)
+
+    def register_home_section(self, model_label: str) -> None:
+        if model_label not in self.home_sections:
+            self.home_sections.append(model_label)
+
 
 registry = Registry()
+
+
+def collection_choices() -> list[tuple[str, str]]:
+    """The home page's collection block choices: every registered collection."""
+    return registry.collection_choices()
+
+
+def layer_choices() -> list[tuple[str, str]]:
+    """The map teaser block's layer choices: every registered layer."""
+    return registry.layer_choices()

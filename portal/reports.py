@@ -74,7 +74,8 @@ def live_pages_with_demo_images(user=None):
 
 def field_label(model, model_path: str) -> str:
     """Where on the page a picture is used, in the editor's words: the field's or inline panel's
-    name ("题图 Main image", "站点"), from the reference index's model path ("stops.item.image")."""
+    name ("题图 Main image", an inline panel's heading), from the reference index's model path
+    ("<relation>.item.image")."""
     name = model_path.split(".")[0]
     try:
         field = model._meta.get_field(name)

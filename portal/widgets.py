@@ -73,7 +73,7 @@ def _strings() -> dict:
 class MapWidget(forms.Textarea):
     """A GeoJSON textarea with a Leaflet map above it (Point picker or line drawing).
 
-    `companion_points` names an InlinePanel formset (e.g. "stops") whose `location` fields are shown
+    `companion_points` names an InlinePanel formset (a route's stops) whose `location` fields are shown
     as numbered, draggable markers on this map, so an editor can place stops along the line.
     """
 

@@ -22,6 +22,9 @@ class ProductsConfig(AppConfig):
                 models=("products.ProductPage",),
                 colour="#15803d",
                 order=40,
+                kinds={"product": _("特产")},
+                glyph="产",
+                kind_glyphs={"product": "产"},
             )
         )
         registry.register_layer(
@@ -32,8 +35,13 @@ class ProductsConfig(AppConfig):
                 models=("products.ServiceStation",),
                 colour="#7c3aed",
                 order=50,
+                kinds={"station": _("服务站")},
+                glyph="站",
+                kind_glyphs={"station": "站"},
             )
         )
+        registry.register_home_section("products.ProductIndexPage")
+        registry.register_search_type("products", _("产品"), ("products.ProductPage",), order=30)
         registry.register_collection("featured_products", _("河湟田源推荐产品"), layers.featured_products)
         # What shows what, for the page cache's purges (portal.cache).
         registry.register_nearby("products", ("routes", "homestays"), km=NEARBY_KM)

@@ -14,10 +14,36 @@ class RoutesConfig(AppConfig):
 
         registry.register_demo("routes", demo.load, order=10)
         registry.register_demo_translation("routes", demo.load_english, order=10)
-        registry.register_layer(Layer("routes", _("路线"), features=layers.route_features, models=("routes.RoutePage",), colour="#c2410c", order=10))
+        from routes.models import KIND_LABELS
+
+        registry.register_home_section("routes.RouteIndexPage")
+        registry.register_search_type("routes", _("线路"), ("routes.RoutePage",), order=10)
+        registry.register_layer(
+            Layer(
+                "routes",
+                _("路线"),
+                features=layers.route_features,
+                models=("routes.RoutePage",),
+                colour="#c2410c",
+                order=10,
+                kinds={"route": _("路线")},
+                glyph="线",
+            )
+        )
         registry.register_layer(
             # places=True: the stops (sights, villages, towns) are what "near 塔尔寺" is measured from.
-            Layer("stops", _("沿线站点"), features=layers.stop_features, models=("routes.RoutePage",), colour="#2b5c8a", order=20, places=True)
+            Layer(
+                "stops",
+                _("沿线站点"),
+                features=layers.stop_features,
+                models=("routes.RoutePage",),
+                colour="#2b5c8a",
+                order=20,
+                places=True,
+                kinds={"stop": _("站点"), **KIND_LABELS},
+                glyph="点",
+                kind_glyphs={"stop": "点", "village": "村", "scenic": "景", "heritage": "寺", "farm": "园", "museum": "馆", "service": "服"},
+            )
         )
         registry.register_collection("routes", _("三条精品线路"), layers.featured_routes)
         # A route page lists the homestays and products within its own radius of its line.

@@ -34,7 +34,8 @@ def throwaway_database(workdir: Path, suffix: str):
     import psycopg
 
     parts = urlsplit(url)
-    name = f"test_{parts.path.lstrip('/') or 'postgres'}_{suffix}"
+    # one database per pytest-xdist worker, each running its own server
+    name = f"test_{parts.path.lstrip('/') or 'postgres'}_{suffix}{os.environ.get('PYTEST_XDIST_WORKER', '')}"
     admin = {
         "host": parts.hostname or None,
         "port": parts.port or None,

@@ -15,6 +15,7 @@ import tempfile
 from io import BytesIO, StringIO
 from pathlib import Path
 
+import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
@@ -96,6 +97,7 @@ print("SNAPSHOT" + json.dumps({{"snapshot": snapshot(), "statuses": statuses, "r
 """
 
 
+@pytest.mark.slow
 class BackupRoundTripTests(FromMigratedState, TransactionTestCase):
     maxDiff = None
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import zipfile
 
+import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -170,6 +171,7 @@ class ReadersTests(TestCase):
 
 
 @override_settings(MEDIA_ROOT=MEDIA)
+@pytest.mark.slow
 class UploadsOverHttpTests(TestCase):
     """As an editor, through the admin views the files really arrive by."""
 

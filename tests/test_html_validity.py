@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.template import loader
@@ -65,6 +66,7 @@ def java() -> str:
     return found
 
 
+@pytest.mark.slow
 class HtmlValidityTests(TestCase):
     @classmethod
     def setUpTestData(cls):

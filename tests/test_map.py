@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 from django.db import connection
@@ -13,7 +14,7 @@ from wagtail.models import Site
 from portal.factories import MapPageFactory, StandardPageFactory, make_site
 from portal.geo import feature, point
 from portal.models import PortalSettings, StandardPage
-from portal.registry import Layer, registry
+from portal.registry import registry
 from portal.tiles import tile_config, tile_config_for_request
 
 
@@ -224,8 +225,9 @@ class MapPageTests(TestCase):
             line = {"type": "LineString", "coordinates": [[101.56, 36.49], [101.37, 36.76]]}
             return [feature(line, name="湟中区西纳川休闲农业", url="/routes/xinachuan/", kind="route", colour="#c2410c")]
 
-        registry.register_layer(Layer("homestays", "民宿", homestays, models=("portal.StandardPage",), colour="#8a5a2b"))
-        registry.register_layer(Layer("routes", "路线", routes, colour="#333333"))
+        # the apps' layers with test features, in their registered places
+        registry.register_layer(replace(saved["homestays"], features=homestays, models=("portal.StandardPage",)))
+        registry.register_layer(replace(saved["routes"], features=routes, colour="#333333"))
 
     def test_page_shows_toggles_legend_and_list(self):
         response = self.client.get("/map/")

@@ -9,6 +9,7 @@ FUZZ_EXAMPLES to fuzz harder locally (default 30 examples per target).
 import os
 from urllib.parse import quote, urlencode
 
+import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
@@ -106,6 +107,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[Hea
 
 
 @override_settings(PORTAL_RATE_LIMITS={}, RATELIMIT_ENABLE=False)
+@pytest.mark.slow
 class FuzzTests(TestCase):
     @classmethod
     def setUpTestData(cls):

@@ -43,6 +43,7 @@ def database_url() -> str:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the load test runs on PostgreSQL (set DATABASE_URL), as `make serve` does")
+@pytest.mark.slow
 class InquiryLoadTests(FromMigratedState, TransactionTestCase):
     def setUp(self):
         home = make_site()

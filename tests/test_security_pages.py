@@ -11,6 +11,7 @@ import re
 from html import unescape
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import TestCase, override_settings
@@ -102,6 +103,7 @@ def query_params(html: str, path: str) -> set[str]:
 
 
 @override_settings(PORTAL_RATE_LIMITS={})
+@pytest.mark.slow
 class PublicPagesCspTests(TestCase):
     @classmethod
     def setUpTestData(cls):

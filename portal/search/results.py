@@ -6,7 +6,7 @@ related objects such as a route's stops) and must be escaped before matches are 
 <mark>; doing that safely, and with a fixed number of queries for any number of results, is code.
 The only things asked of other apps' page models are their `search_fields`, `card_image` and
 `card_summary` (not `card_meta`: some read related rows, a query per result); result types are
-named by model string, never imported.
+registered by the apps (portal.registry), named by model string, never imported.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.search.index import RelatedFields, SearchField
 
 from portal.images import attach_images
+from portal.registry import registry
 from portal.search.text import is_han, normalise, word_parts
 
 SNIPPET_CHARS = 90
@@ -49,13 +50,12 @@ class ResultType:
         return ids
 
 
-# The filters above the results, in this order; everything else is "其他".
-RESULT_TYPES = (
-    ResultType("routes", _("线路"), ("routes.RoutePage",)),
-    ResultType("homestays", _("民宿"), ("homestays.HomestayPage",)),
-    ResultType("products", _("产品"), ("products.ProductPage",)),
-    ResultType("news", _("资讯"), ("news.NewsPage",)),
-)
+def result_types() -> tuple[ResultType, ...]:
+    """The filters above the results, as the apps registered them, in their order; everything
+    else is "其他"."""
+    return tuple(ResultType(t.key, t.label, t.models) for t in registry.search_types)
+
+
 OTHER_TYPE = ResultType("other", _("其他"), ())
 
 
@@ -63,7 +63,7 @@ def type_counts(facets: dict) -> list[dict]:
     """[{key, label, count}] for the filter tabs from a content-type facet ({ct_id: count})."""
     known = set()
     rows = []
-    for rtype in RESULT_TYPES:
+    for rtype in result_types():
         ids = rtype.content_type_ids()
         known.update(ids)
         rows.append({"key": rtype.key, "label": rtype.label, "count": sum(facets.get(i, 0) for i in ids)})
@@ -73,18 +73,18 @@ def type_counts(facets: dict) -> list[dict]:
 
 def filter_by_type(queryset, key: str):
     """Pages of result type `key` (unknown keys: no filter)."""
-    for rtype in RESULT_TYPES:
+    for rtype in result_types():
         if rtype.key == key:
             return queryset.filter(content_type_id__in=rtype.content_type_ids())
     if key == OTHER_TYPE.key:
-        known = [i for rtype in RESULT_TYPES for i in rtype.content_type_ids()]
+        known = [i for rtype in result_types() for i in rtype.content_type_ids()]
         return queryset.exclude(content_type_id__in=known)
     return queryset
 
 
 def type_label(page, site_root_depth: int) -> str:
     label = getattr(page._meta, "label", "")
-    for rtype in RESULT_TYPES:
+    for rtype in result_types():
         if label in rtype.models:
             return rtype.label
     if page.depth <= site_root_depth:

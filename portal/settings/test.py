@@ -1,5 +1,7 @@
 """Tests run on SQLite unless DATABASE_URL names another database (CI runs both)."""
 
+import os
+
 from .base import *  # noqa: F401,F403
 
 DEBUG = False
@@ -10,7 +12,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "artifacts" / "test-media"  # noqa: F405
+# one folder per pytest-xdist worker: a test that empties its media folder must not empty another's
+MEDIA_ROOT = BASE_DIR / "artifacts" / f"test-media{os.environ.get('PYTEST_XDIST_WORKER', '')}"  # noqa: F405
 
 # Serve static files straight from the apps (no collectstatic needed outside production).
 WHITENOISE_USE_FINDERS = True

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from portal.layers import KIND_LABELS, layer_info
+from portal.layers import layer_info
+from portal.registry import registry
 from portal.tiles import tile_config_for_request
 
 register = template.Library()
@@ -27,7 +28,8 @@ def _strings() -> dict:
         "distance": _("距离 %(km)s 公里"),
         "tilesFailed": _("底图暂时无法加载，路线和地点照常显示。"),
         "loadFailed": _("图层加载失败：%(layer)s"),
-        "kinds": {code: str(label) for code, label in KIND_LABELS.items()},
+        "kinds": {code: str(label) for code, label in registry.kind_labels().items()},
+        "glyphs": registry.kind_glyphs(),
         "nearLocating": _("正在获取你的位置…"),
         "nearSearching": _("正在查找附近的地点…"),
         "nearFound": _("%(count)s 个地点在 %(km)s 公里内，由近到远："),

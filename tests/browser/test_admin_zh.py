@@ -15,6 +15,7 @@ journeys, after the read-only page checks. Screenshots: artifacts/screenshots/ad
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,8 @@ from tests.browser.support import guard_requests, is_tile_failure
 pytestmark = [pytest.mark.browser, pytest.mark.journey]
 
 PASSWORD = "changeme"  # the demo accounts' password (portal/demo.py)
+# docs/guide-owner.md and docs/guide-editor.md show these, so they are as current as the last run.
+GUIDE_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images" / "guide"
 
 # Strings people met in the admin before it was Chinese; none may come back (text, sr-only text,
 # placeholders, titles, aria-labels).
@@ -149,15 +152,15 @@ class Admin:
         if response.status >= 400 and self.portal.host in response.url:
             self.problems.append(f"{self.where()}: {response.status} {response.url}")
 
-    def goto(self, path: str, check: bool = True):
+    def goto(self, path: str, check: bool = True, guide: str = ""):
         response = self.page.goto(path)
         assert response and response.status == 200, f"{path}: HTTP {response and response.status}\n{self.portal.log_tail()}"
         self.page.wait_for_load_state("networkidle")
         if check:
-            self.check(path)
+            self.check(path, guide)
         return response
 
-    def check(self, label: str):
+    def check(self, label: str, guide: str = ""):
         """English on screen, and a screenshot to look at."""
         for found in self.page.evaluate(ENGLISH_JS, KNOWN_ENGLISH):
             self.problems.append(f"{self.where()}: {found}")
@@ -165,6 +168,9 @@ class Admin:
         path = self.screenshots / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True, animations="disabled")
         self.shots.append(path)
+        if guide:  # the picture the owner's or editor's guide in docs/ shows for this step
+            GUIDE_IMAGES.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(GUIDE_IMAGES / f"{guide}.jpg"), type="jpeg", quality=70, animations="disabled")
 
     def messages(self) -> str:
         return " ".join(self.page.locator(".messages").all_inner_texts())
@@ -175,9 +181,9 @@ class Admin:
         assert not self.problems, "\n".join(self.problems)
 
 
-def edit_listing(owner: Admin, listing_id: int):
+def edit_listing(owner: Admin, listing_id: int, guide: str = ""):
     """The owner's listing editor: main button, map without GeoJSON, map under the chrome."""
-    owner.goto(f"/admin/pages/{listing_id}/edit/")
+    owner.goto(f"/admin/pages/{listing_id}/edit/", guide=guide)
     page = owner.page
     main = page.locator("footer .w-dropdown-button > button[type=submit]").first
     assert main.is_visible(), "no main button in the editor's footer"
@@ -205,21 +211,23 @@ def test_owner_and_editor_work_in_chinese(new_context, portal, screenshots_dir, 
 
     # --- the owner: dashboard, listing, photos, inquiries, guide; then submits a change
     owner = Admin(new_context, portal, owner_name, viewport, screenshots_dir)
-    owner.goto("/admin/")
-    owner.goto("/admin/images/")
-    owner.goto("/admin/homestay_inquiries/")
+    # the owner's guide (docs/guide-owner.md) shows a phone, the editor's guide a desktop
+    own, ed = viewport == "phone", viewport == "desktop"
+    owner.goto("/admin/", guide=own and "owner-1-dashboard")
+    owner.goto("/admin/images/", guide=own and "owner-4-images")
+    owner.goto("/admin/homestay_inquiries/", guide=own and "owner-6-inquiries")
     owner.goto("/admin/guide/")
-    main = edit_listing(owner, listing["id"])
+    main = edit_listing(owner, listing["id"], guide=own and "owner-2-editor")
     owner.page.fill("#id_summary", f"{listing['title']}：春天的花海就在窗外（{viewport}）")
     with owner.page.expect_navigation():
         main.click()
     owner.page.wait_for_load_state("networkidle")
     assert "提交审核" in owner.messages() or "审核" in owner.messages(), f"no confirmation after submitting: {owner.messages()!r}"
-    owner.check("submitted")
+    owner.check("submitted", guide=own and "owner-3-submitted")
 
     # --- the editor: dashboard, then sends the change back with a comment
     editor = Admin(new_context, portal, "editor", viewport, screenshots_dir)
-    editor.goto("/admin/")
+    editor.goto("/admin/", guide=ed and "editor-1-dashboard")
     editor.goto(f"/admin/pages/{listing['id']}/edit/")
     page = editor.page
     reject = page.locator('footer button[data-workflow-action-name="reject"]').first
@@ -228,6 +236,8 @@ def test_owner_and_editor_work_in_chinese(new_context, portal, screenshots_dir, 
     reject.click()
     dialog = page.locator(".modal.in form").first  # Wagtail's "request changes" dialog
     dialog.locator("textarea[name=comment]").fill("简介请写得具体一些。")
+    if ed:
+        editor.check("reject-dialog", guide="editor-3-request-changes")
     with page.expect_navigation():
         dialog.locator("button[type=submit]").click()
     page.wait_for_load_state("networkidle")
@@ -236,7 +246,7 @@ def test_owner_and_editor_work_in_chinese(new_context, portal, screenshots_dir, 
     editor.check("rejected")
 
     # --- the owner changes a price only and resubmits
-    owner.goto(f"/admin/pages/{listing['id']}/edit/")
+    owner.goto(f"/admin/pages/{listing['id']}/edit/", guide=own and "owner-5-sent-back")
     price = owner.page.locator("input[name$='-price_per_night']").first
     price.fill(str(int(price.input_value() or 100) + 10))
     resubmit = owner.page.locator('footer .w-dropdown-button > button[name="action-submit"]').first
@@ -246,7 +256,7 @@ def test_owner_and_editor_work_in_chinese(new_context, portal, screenshots_dir, 
     owner.page.wait_for_load_state("networkidle")
 
     # --- the editor compares (only the rooms changed) and approves
-    editor.goto(f"/admin/pages/{listing['id']}/revisions/compare/live...latest/")
+    editor.goto(f"/admin/pages/{listing['id']}/revisions/compare/live...latest/", guide=ed and "editor-2-compare")
     changed = [t.strip().rstrip(":：") for t in page.locator("table th, .comparison__field-label, dt").all_inner_texts()]
     text = page.locator("main").inner_text()
     assert "房间与价格" in text, f"the price change is not in the comparison: {text[:500]}"
@@ -261,7 +271,7 @@ def test_owner_and_editor_work_in_chinese(new_context, portal, screenshots_dir, 
     page.wait_for_load_state("networkidle")
     said = editor.messages()
     assert "已批准" in said and listing["title"] in said, f"approving said {said!r}"
-    editor.check("approved")
+    editor.check("approved", guide=ed and "editor-4-approved")
 
     owner.assert_clean()
     editor.assert_clean()
@@ -279,6 +289,8 @@ def test_editor_publishes_news_with_a_chinese_title_under_a_pinyin_url(new_conte
     page = editor.page
     page.fill("#id_title", title)
     page.fill("#id_lead", "花海边的周末音乐会。（自动化浏览器测试）")
+    if viewport == "desktop":
+        editor.check("news-filled", guide="editor-5-news")
     publish = page.locator('footer button[name="action-publish"]').first
     if not publish.is_visible():
         page.locator('footer [data-w-dropdown-target="toggle"]').first.click()

@@ -5,6 +5,7 @@ shift for Gaode tiles and the plain background when tiles cannot load. Tile requ
 as on a machine without internet, and every other request must stay on our own host.
 """
 
+from dataclasses import replace
 from urllib.parse import urlparse
 
 import pytest
@@ -13,7 +14,7 @@ from wagtail.models import Locale, Page
 from portal.factories import MapPageFactory, StandardPageFactory, make_site
 from portal.geo import feature, point, wgs84_to_gcj02
 from portal.models import PortalSettings, StandardPage
-from portal.registry import Layer, registry
+from portal.registry import registry
 from tests.transactional import BrowserTestCase
 
 pytestmark = pytest.mark.browser
@@ -36,8 +37,9 @@ class MapPageBrowserTests(BrowserTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.saved = {name: registry.layers.get(name) for name in ("routes", "homestays")}
-        registry.register_layer(Layer("homestays", "民宿", homestay_features, models=("portal.StandardPage",), colour="#8a5a2b"))
-        registry.register_layer(Layer("routes", "路线", route_features, colour="#c2410c"))
+        # the apps' layers with test features, keeping their places on the map page
+        registry.register_layer(replace(cls.saved["homestays"], features=homestay_features, models=("portal.StandardPage",), colour="#8a5a2b"))
+        registry.register_layer(replace(cls.saved["routes"], features=route_features, colour="#c2410c"))
 
     @classmethod
     def tearDownClass(cls):

@@ -31,11 +31,6 @@
   // ---------------------------------------------------------------- small helpers
   var SAFE_URL = /^(\/(?!\/)|https?:\/\/)/i;
   var SAFE_COLOUR = /^(#[0-9a-f]{3,8}|[a-z]{3,20})$/i;
-  var GLYPHS = {
-    village: "村", scenic: "景", heritage: "寺", farm: "园", museum: "馆", service: "服",
-    homestay: "宿", homestays: "宿", product: "产", products: "产", station: "站", stations: "站",
-    stop: "点", stops: "点", routes: "线",
-  };
 
   function safeUrl(u) {
     return typeof u === "string" && SAFE_URL.test(u) ? u : null;
@@ -58,10 +53,12 @@
     return node;
   }
 
-  function glyphFor(kind, layerName) {
-    if (kind && GLYPHS[kind]) return GLYPHS[kind];
+  // The character on a marker: its kind's, as the layers registered them (portal.registry), else
+  // the first character of a Chinese kind, else the layer's own.
+  function glyphFor(kind, meta, glyphs) {
+    if (kind && glyphs[kind]) return glyphs[kind];
     if (kind && /[\u3400-\u9fff]/.test(kind.charAt(0))) return kind.charAt(0);
-    return GLYPHS[layerName] || "•";
+    return (meta && meta.glyph) || "•";
   }
 
   function parseJSON(text, fallback) {
@@ -263,7 +260,7 @@
         var numbered = p.number !== undefined && p.number !== null && p.number !== "";
         var icon = new PortalIcon({
           colour: safeColour(p.colour, colour),
-          text: numbered ? String(p.number) : glyphFor(p.kind, meta && meta.name),
+          text: numbered ? String(p.number) : glyphFor(p.kind, meta, self.i18n.glyphs || {}),
           numbered: numbered,
           // the visible number is part of the accessible name ("3 塔尔寺"), as WCAG 2.5.3 asks
           label: numbered ? String(p.number) + " " + (p.name || "") : p.name || "",
