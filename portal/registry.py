@@ -73,6 +73,19 @@ class SearchType:
     models: tuple[str, ...]
     order: int = 100
 
+    def content_type_ids(self) -> list[int]:
+        """ContentType ids of this type's models that exist (an app may not be installed)."""
+        from django.apps import apps
+        from django.contrib.contenttypes.models import ContentType
+
+        ids = []
+        for label in self.models:
+            try:
+                ids.append(ContentType.objects.get_for_model(apps.get_model(label)).pk)
+            except LookupError:
+                continue
+        return ids
+
 
 @dataclass
 class Registry:

@@ -14,10 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 
-from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import prefetch_related_objects
 from django.utils.html import escape, strip_tags
@@ -27,36 +24,19 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.search.index import RelatedFields, SearchField
 
 from portal.images import attach_images
-from portal.registry import registry
+from portal.registry import SearchType, registry
 from portal.search.text import is_han, normalise, word_parts
 
 SNIPPET_CHARS = 90
 
 
-@dataclass(frozen=True)
-class ResultType:
-    key: str
-    label: str
-    models: tuple[str, ...]
-
-    def content_type_ids(self) -> list[int]:
-        """ContentType ids of this type's models that exist (an app may not be installed)."""
-        ids = []
-        for label in self.models:
-            try:
-                ids.append(ContentType.objects.get_for_model(apps.get_model(label)).pk)
-            except LookupError:
-                continue
-        return ids
-
-
-def result_types() -> tuple[ResultType, ...]:
+def result_types() -> list[SearchType]:
     """The filters above the results, as the apps registered them, in their order; everything
     else is "其他"."""
-    return tuple(ResultType(t.key, t.label, t.models) for t in registry.search_types)
+    return registry.search_types
 
 
-OTHER_TYPE = ResultType("other", _("其他"), ())
+OTHER_TYPE = SearchType("other", _("其他"), ())
 
 
 def type_counts(facets: dict) -> list[dict]:
