@@ -55,24 +55,21 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# One process by default. XDIST="-n auto --dist loadgroup" spreads the suite over the cores with
-# pytest-xdist (tests/conftest.py groups it: the browser tests on one worker, the proxy stack on one,
-# every other file whole): 35.5 min here for the whole suite against 46 in one process; not yet
-# the default, as it has not run on PostgreSQL.
-XDIST ?=
+# On every core with pytest-xdist; tests/conftest.py groups it (each file on one worker, so its
+# classes keep their setUpTestData; the browser page checks per screen size). XDIST= runs one process.
+XDIST ?= -n auto --dist loadgroup
 
 # The suite without the slow tier (fuzzing, load, backups, whole-site crawls): what a newcomer runs.
+TIER ?= -m "not slow"
 test: install-test browser-deps node_modules/.installed
 	@bash scripts/install-varnish.sh --optional
-	@start=$$(date +%s); $(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS); status=$$?; \
-	  echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
+	@start=$$(date +%s); $(BIN)/python -m pytest $(XDIST) $(TIER) $(PYTEST_ARGS); status=$$?; \
+	  echo "make test$(if $(TIER),, (with the slow tier)): $$(( $$(date +%s) - start )) s"; exit $$status
 
-# Everything: `make test`, then the slow tier, on every core (its files are long and independent).
+# Everything: `make test` with the slow tier, in one session (one demo build per worker).
 # CI runs this on SQLite and on PostgreSQL.
-SLOW_XDIST ?= -n auto --dist loadgroup
-test-all: test
-	@start=$$(date +%s); $(BIN)/python -m pytest $(SLOW_XDIST) -m slow $(PYTEST_ARGS); status=$$?; \
-	  echo "make test-all, slow tier: $$(( $$(date +%s) - start )) s"; exit $$status
+test-all:
+	@$(MAKE) --no-print-directory test TIER=
 
 lint: install-test
 	$(BIN)/ruff check .

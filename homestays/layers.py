@@ -3,24 +3,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.utils.translation import gettext
 
 from portal.geo import feature
-
-logger = logging.getLogger(__name__)
-
-
-def rendition_url(image, spec: str) -> str | None:
-    """A rendition's URL, or None when the image or its file is missing (a map must still load)."""
-    if image is None:
-        return None
-    try:
-        return image.get_rendition(spec).url
-    except Exception:  # noqa: BLE001 - one broken upload must not break the whole layer or page
-        logger.warning("No %s rendition for image %s", spec, image.pk, exc_info=True)
-        return None
+from portal.images import rendition_url
 
 
 def homestay_feature(page, url: str, thumbnail: str | None = None) -> dict:

@@ -25,7 +25,7 @@ from django_ratelimit.core import is_ratelimited
 from wagtail.models import Page
 
 from homestays.forms import HomestayFilterForm, InquiryForm
-from homestays.layers import homestay_feature, rendition_url
+from homestays.layers import homestay_feature
 from homestays.models import (
     NEARBY_ROUTES_KM,
     THUMB_SPEC,
@@ -37,7 +37,7 @@ from homestays.models import (
 from homestays.notifications import send_inquiry_notice
 from portal.geo import distance_to_geometry_km, feature, haversine_km
 from portal.i18n import children_in_language
-from portal.images import load_images, set_images
+from portal.images import load_images, rendition_url, set_images
 from portal.layers import layer_payload, nearby
 from portal.middleware import client_ip
 from portal.perf import public

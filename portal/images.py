@@ -9,7 +9,9 @@ several (two formats times two or three widths). Naming them once here lets a qu
 Each preset keeps the crop (and so the aspect ratio) its template used before; its `base` step
 is that old size, so the `<img>` keeps the same src size, width and height and nothing moves.
 Formats: AVIF first where this Pillow can write it, then WebP; the `<img>` itself is WebP, which
-every browser the portal targets reads (WeChat's included), so no JPEG is made for pages.
+every browser the portal targets reads (WeChat's included), so no JPEG is made for pages. The
+setting `PORTAL_PICTURE_FORMATS` narrows the list: the test settings make WebP only, as AVIF
+encoding is the slowest step of a first page view and the suite makes thousands of renditions.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 from PIL import features
 from wagtail.images import get_image_model
@@ -27,7 +30,12 @@ from wagtail.images.models import Picture
 logger = logging.getLogger(__name__)
 
 AVIF = features.check("avif")
-FORMATS = ("avif", "webp") if AVIF else ("webp",)
+
+
+def formats() -> tuple[str, ...]:
+    """The rendition formats, best first and WebP (the `<img>`) last: AVIF only where Pillow writes it."""
+    wanted = getattr(settings, "PORTAL_PICTURE_FORMATS", ("avif", "webp"))
+    return tuple(fmt for fmt in wanted if fmt != "avif" or AVIF)
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,7 @@ class Preset:
         """Wagtail filter specs, per format the base step first (Wagtail's Picture makes the first
         WebP rendition the <img> src)."""
         steps = (self.base, *(s for s in self.steps if s != self.base))
-        return [f"{self.operation}-{step}|format-{fmt}" for fmt in FORMATS for step in steps]
+        return [f"{self.operation}-{step}|format-{fmt}" for fmt in formats() for step in steps]
 
 
 CARD_STEPS = ("480x320", "960x640")
@@ -316,6 +324,18 @@ def picture(image, preset_name: str, *, alt: str | None = None, eager: bool = Fa
         img_attrs["loading"] = "lazy"
         img_attrs["decoding"] = "async"
     return mark_safe(ResponsivePicture(renditions, img_attrs).__html__())  # noqa: S308 - flatatt escapes every attribute
+
+
+def rendition_url(image, spec: str) -> str | None:
+    """One rendition's URL (a map popup's thumbnail), or None when the image or its file is missing:
+    one broken upload must not break a whole layer or page."""
+    if image is None:
+        return None
+    try:
+        return image.get_rendition(spec).url
+    except Exception:  # noqa: BLE001 - whatever the upload's fault, the layer still loads
+        logger.warning("No %s rendition for image %s", spec, image.pk, exc_info=True)
+        return None
 
 
 def image_alt_text(image) -> str:

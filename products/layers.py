@@ -6,34 +6,20 @@ run once per invalidation, not per request.
 
 from __future__ import annotations
 
-import logging
-
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
 from portal.geo import feature
 from portal.i18n import in_active_language
+from portal.images import rendition_url
 from portal.perf import public
-
-logger = logging.getLogger(__name__)
 
 
 def renditions_prefetch(image_lookup: str, *specs: str) -> Prefetch:
     """Renditions of an image reached through `image_lookup` (a select_related FK), in one query."""
     Rendition = get_image_model().get_rendition_model()
     return Prefetch(f"{image_lookup}__renditions", queryset=Rendition.objects.filter(filter_spec__in=specs), to_attr="prefetched_renditions")
-
-
-def rendition_url(image, spec: str) -> str | None:
-    """A rendition's URL, or None when the image or its file is missing (a map must still load)."""
-    if image is None:
-        return None
-    try:
-        return image.get_rendition(spec).url
-    except Exception:  # noqa: BLE001 - a broken upload must not break a whole layer or page
-        logger.warning("No %s rendition for image %s", spec, image.pk, exc_info=True)
-        return None
 
 
 def restricted_paths() -> list[str]:

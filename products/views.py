@@ -11,11 +11,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.i18n import children_in_language
-from portal.images import attach_images, rendition_specs
+from portal.images import attach_images, rendition_specs, rendition_url
 from portal.layers import nearby
 from portal.perf import ancestor_page
 from products.forms import ProductFilterForm, StationFilterForm
-from products.layers import is_public, origin_feature, rendition_url, renditions_prefetch, restricted_paths, station_feature
+from products.layers import is_public, origin_feature, renditions_prefetch, restricted_paths, station_feature
 from products.models import (
     NEARBY_KM,
     THUMB_SPEC,

@@ -3,6 +3,15 @@ import os
 import pytest
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases, with their migrated state kept as soon as they exist
+    (tests/transactional.FromMigratedState), before any test of a worker can start Playwright."""
+    from tests.transactional import keep_serialized_state
+
+    keep_serialized_state()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache so cached pages/layers never leak between tests."""
@@ -37,18 +46,30 @@ def _chinese_first():
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def pytest_collection_modifyitems(config, items):
-    """The groups `--dist loadgroup` keeps on one worker: every test that drives a browser (one
-    Playwright per process, and the browser suite's server built once), the proxy stack (one
-    Varnish and gunicorn), and otherwise each file (its classes share their setUpTestData)."""
-    from tests.transactional import BrowserTestCase
+def pytest_sessionfinish(session):
+    from tests.demo_db import discard
+    from tests.transactional import stop_playwright
 
+    stop_playwright()
+    discard()
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns the marks into group names
+def pytest_collection_modifyitems(config, items):
+    """The desktop-size browser checks join the slow tier. The groups `--dist loadgroup` keeps on one worker: each file (its classes share their
+    setUpTestData, and some files share a media folder between their classes), the proxy stack
+    (one Varnish and gunicorn), and the real-browser files, each on its own, the page checks once
+    per screen size. Every worker that runs a real-browser test builds its own demo server."""
     for item in items:
         path = item.path.relative_to(config.rootpath).as_posix()
-        if path.startswith("tests/browser/") or (item.cls is not None and issubclass(item.cls, BrowserTestCase)):
-            group = "browser"
-        elif path.startswith("tests/stack/"):
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        if path.startswith("tests/browser/") and params.get("viewport") == "desktop":
+            # visitors come on phones: `make test` checks pages at phone size, the slow tier at both
+            item.add_marker(pytest.mark.slow)
+        if path.startswith("tests/stack/"):
             group = "stack"
+        elif path == "tests/browser/test_pages.py":
+            group = f"{path}:{params.get('viewport')}"
         else:
             group = path
         item.add_marker(pytest.mark.xdist_group(group))

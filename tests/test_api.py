@@ -9,7 +9,6 @@ import os
 from urllib.parse import urlsplit
 
 from django.apps import apps
-from django.core.management import call_command
 from django.db import models
 from django.test import TestCase, override_settings
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 from wagtail.models import Page
 
 from portal.api import PortalPagesAPIViewSet
+from tests.demo_db import load_demo
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
@@ -53,7 +53,7 @@ TYPED = (models.DateField, models.DateTimeField, models.FloatField, models.Decim
 class ApiTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        load_demo()
 
     def get(self, path, params=None, **extra):
         response = self.client.get(path, params or {}, **extra)

@@ -27,6 +27,7 @@ from wagtail.models import Page
 
 from portal.factories import make_site
 from portal.management.commands.backup import EXCLUDE, excluded, storage_files
+from tests.demo_db import load_demo
 from tests.transactional import FromMigratedState
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -107,7 +108,7 @@ class BackupRoundTripTests(FromMigratedState, TransactionTestCase):
         media = override_settings(MEDIA_ROOT=self.tmp / "media")
         media.enable()
         self.addCleanup(media.disable)
-        call_command("load_demo", stdout=StringIO())
+        load_demo()
         # A document and a draft, so more than the published demo is covered.
         from django.core.files.base import ContentFile
         from wagtail.documents import get_document_model

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from django.contrib.auth.models import Group, User
-from django.core.management import call_command
 from django.test import TestCase, override_settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
@@ -25,6 +24,7 @@ from portal.factories import make_site
 from portal.models import PortalSettings
 from portal.registry import registry
 from portal.twofactor import RECOVERY_CODE_COUNT, new_recovery_codes
+from tests.demo_db import load_demo
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-staple"
@@ -42,7 +42,7 @@ BAD_PATH_SEGMENTS = ["%00", "a%00b", "%ED%A0%80", "%FF%FE"]
 class MalformedRequestTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        load_demo()
 
     def urls(self):
         """Every kind of public and API URL: each live page (all page types, both languages), search,

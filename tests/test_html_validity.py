@@ -7,7 +7,6 @@ one run of the checker: starting the JVM once per page would cost a minute.
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -16,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.template import loader
 from django.template.loader import render_to_string
 from django.test import RequestFactory, SimpleTestCase, TestCase
@@ -25,6 +23,7 @@ from wagtail.models import Page
 from homestays.models import HomestayPage
 from products.models import ServiceStation
 from routes.models import RoutePage
+from tests.demo_db import load_demo
 
 VNU = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -70,7 +69,7 @@ def java() -> str:
 class HtmlValidityTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_demo", stdout=io.StringIO())
+        load_demo()
 
     def collect(self) -> dict[str, str]:
         return collect(self.client, self.assertEqual)

@@ -28,6 +28,7 @@ from portal.factories import make_site
 from portal.i18n import in_active_language
 from routes.factories import RouteIndexPageFactory, RoutePageFactory, RouteStopFactory
 from routes.models import RoutePage
+from tests.demo_db import load_demo
 
 BASE = Path(settings.BASE_DIR)
 PO = BASE / "locale" / "en" / "LC_MESSAGES" / "django.po"
@@ -333,7 +334,7 @@ class EnglishDemoTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        call_command("load_demo", stdout=io.StringIO())
+        load_demo()
 
     def test_english_copies_of_the_home_page_and_every_section(self):
         en = Locale.objects.get(language_code="en")

@@ -32,6 +32,7 @@ from portal.images import alt_text
 from portal.reports import live_pages_with_demo_images
 from routes.covers import Stop, cover_alt, make_cover, render_cover
 from routes.factories import RouteIndexPageFactory, RoutePageFactory, RouteStopFactory, straight_line
+from tests.demo_db import load_demo
 
 Image = get_image_model()
 REPORT = "/admin/reports/demo-pictures/"
@@ -249,7 +250,7 @@ class DemoContentPicturesTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        call_command("load_demo", stdout=io.StringIO())
+        load_demo()
 
     def test_every_demo_image_has_alt_text_in_chinese_and_english(self):
         images = list(Image.objects.all())

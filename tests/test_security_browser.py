@@ -7,13 +7,12 @@ pages editors use (page editor with InlinePanel and map widget, image upload), m
 single CSP violation. Requests to other hosts are aborted, as on a machine without internet.
 """
 
-from io import StringIO
 from urllib.parse import urlparse
 
 import pytest
-from django.core.management import call_command
 from wagtail.models import Page
 
+from tests.demo_db import load_demo
 from tests.transactional import BrowserTestCase
 
 pytestmark = pytest.mark.browser
@@ -29,7 +28,7 @@ class CspInBrowserTests(BrowserTestCase):
     maxDiff = None
 
     def setUp(self):
-        call_command("load_demo", stdout=StringIO())
+        load_demo()
         from django.core.cache import cache
 
         cache.clear()

@@ -10,13 +10,13 @@ import os
 from urllib.parse import quote, urlencode
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from portal.registry import registry
+from tests.demo_db import load_demo
 from tests.test_security_pages import query_params
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
@@ -111,7 +111,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[Hea
 class FuzzTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        load_demo()
 
     def get(self, url):
         response = self.client.get(url)

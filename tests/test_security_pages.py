@@ -13,9 +13,10 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.test import TestCase, override_settings
 from wagtail.models import Page
+
+from tests.demo_db import load_demo
 
 SKIP_PREFIXES = ("/admin/", "/static/", "/media/", "/documents/", "/i18n/", "/django-admin/")
 EXTRA_URLS = ["/", "/en/", "/search/?q=塔尔寺", "/search/?q=民宿", "/no-such-page/", "/en/no-such-page/"]
@@ -107,7 +108,7 @@ def query_params(html: str, path: str) -> set[str]:
 class PublicPagesCspTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        load_demo()
         cls.page_urls = {}
         for page in Page.objects.live().public().specific().filter(depth__gt=1):
             cls.page_urls.setdefault(type(page).__name__, page.url)

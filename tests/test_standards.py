@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import importlib
-import io
 import json
 import re
 from functools import cache
@@ -20,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import feedparser
 from django.apps import apps
-from django.core.management import call_command
 from django.test import SimpleTestCase, TestCase
 from django.utils import timezone
 from icalendar import Calendar
@@ -32,6 +30,7 @@ from news.models import NewsPage
 from portal.factories import make_site
 from products.models import ProductPage, ServiceStation, opening_hours_spec
 from routes.models import RoutePage
+from tests.demo_db import load_demo
 
 SCHEMAS = Path(__file__).parent / "schemas"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -90,7 +89,7 @@ class DemoStandardsTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        call_command("load_demo", stdout=io.StringIO())
+        load_demo()
 
     def get(self, url: str):
         response = self.client.get(url)

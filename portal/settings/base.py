@@ -195,6 +195,9 @@ PORTAL_AUTOCOMPLETE_RATE = os.environ.get("PORTAL_AUTOCOMPLETE_RATE", "120/m")
 WAGTAILDOCS_EXTENSIONS = ["csv", "gpx", "kml", "pdf", "txt", "xlsx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+# Formats of the pictures' renditions, best first, WebP (the <img>) last; AVIF is skipped where
+# Pillow cannot write it (portal/images.py).
+PORTAL_PICTURE_FORMATS = ["avif", "webp"]
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 # The image form asks for a description: it is the picture's alt text everywhere (portal.image_forms).
 WAGTAILIMAGES_IMAGE_FORM_BASE = "portal.image_forms.ImageForm"

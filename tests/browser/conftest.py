@@ -3,7 +3,7 @@
 Why a server in a subprocess (gunicorn, like `make serve`) and not pytest-django's in-process
 live_server: the other tests flush or roll back the test database at will, while these tests need
 the whole demo site (`load_demo`, as `make run` shows it) for the session, in a throw-away database
-of its own (tests/servers.py). Nothing is shared with the in-process tests, and the server runs on
+of its own, copied from the process's demo (tests/demo_db.py). Nothing is shared with the in-process tests, and the server runs on
 the second core.
 
 One Playwright instance and one Chromium serve the whole session. Playwright's sync API keeps an
@@ -27,8 +27,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests import demo_db
 from tests.browser.support import VIEWPORTS
-from tests.servers import free_port, throwaway_database, wait_until_up
+from tests.servers import free_port, wait_until_up
+from tests.transactional import shared_playwright
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
@@ -94,22 +96,21 @@ def chromium_path():
 def portal(chromium_path, tmp_path_factory):
     """The demo portal, served by gunicorn from its own database, for the whole session."""
     workdir = tmp_path_factory.mktemp("browser-portal")
-    (workdir / "media").mkdir()
     port = free_port()
-    db_url, drop_database = throwaway_database(workdir, "browser")
+    db_url, media, drop_database = demo_db.clone(workdir, "browser")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.browser.settings",
         "PORTAL_BROWSER_DATABASE_URL": db_url,
-        "PORTAL_BROWSER_MEDIA_ROOT": str(workdir / "media"),
-        "PORT": str(port),  # load_demo records the site's port (canonical URLs)
+        "PORTAL_BROWSER_MEDIA_ROOT": str(media),
+        "PORT": str(port),  # the site's port (canonical URLs): prepare.py records it
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     out = workdir / "targets.json"
     try:
         prepared = subprocess.run([sys.executable, "-m", "tests.browser.prepare", str(out)], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=600)
         if prepared.returncode:
-            pytest.fail(f"migrate + load_demo for the browser suite failed:\n{prepared.stdout[-3000:]}\n{prepared.stderr[-6000:]}", pytrace=False)
+            pytest.fail(f"preparing the browser suite's copy of the demo failed:\n{prepared.stdout[-3000:]}\n{prepared.stderr[-6000:]}", pytrace=False)
         data = json.loads(out.read_text(encoding="utf-8"))
         log = workdir / "server.log"
         with open(log, "wb") as log_file:
@@ -141,13 +142,9 @@ def portal(chromium_path, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser(chromium_path, portal):
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+    chromium = shared_playwright().chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
     yield chromium
     chromium.close()
-    playwright.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,12 @@
 """Build the browser suite's database and say what to visit: `python -m tests.browser.prepare OUT.json`.
 
-Runs in the server's environment (DJANGO_SETTINGS_MODULE=tests.browser.settings, its own database):
-migrate, load the demo exactly as `make run` does, then resolve every target of targets.py to a URL
-and write them, with the map tile hosts the pages may contact, as JSON.
+Runs in the server's environment (DJANGO_SETTINGS_MODULE=tests.browser.settings, its own copy of the
+demo that `load_demo` built, tests/demo_db.py): give the site the server's port, then resolve every
+target of targets.py to a URL and write them, with the map tile hosts the pages may contact, as JSON.
 """
 
-import io
 import json
+import os
 import sys
 from urllib.parse import urlparse
 
@@ -50,13 +50,11 @@ def owner_listings() -> dict:
 
 def main(out: str) -> None:
     django.setup()
-    from django.core.management import call_command
+    from wagtail.models import Site
 
     from tests.browser import targets
 
-    call_command("migrate", interactive=False, verbosity=0)
-    log = io.StringIO()
-    call_command("load_demo", stdout=log, stderr=log)
+    Site.objects.filter(hostname="127.0.0.1").update(port=int(os.environ["PORT"]))  # as load_demo records it
     pages, ids, missing = {}, {}, {}
     for key in targets.target_keys():
         path, page_id, why = targets.resolve(key)
