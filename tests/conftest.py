@@ -56,10 +56,11 @@ def pytest_sessionfinish(session):
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns the marks into group names
 def pytest_collection_modifyitems(config, items):
-    """The desktop-size browser checks join the slow tier. The groups `--dist loadgroup` keeps on one worker: each file (its classes share their
-    setUpTestData, and some files share a media folder between their classes), the proxy stack
-    (one Varnish and gunicorn), and the real-browser files, each on its own, the page checks once
-    per screen size. Every worker that runs a real-browser test builds its own demo server."""
+    """The desktop-size browser checks join the slow tier. The groups `--dist loadgroup` keeps on
+    one worker: each file (its classes share their setUpTestData, and some files share a media
+    folder between their classes), the proxy stack (one Varnish and gunicorn), and the browser
+    page checks once per screen size. Every worker that runs a real-browser test builds its own
+    demo server."""
     for item in items:
         path = item.path.relative_to(config.rootpath).as_posix()
         params = item.callspec.params if hasattr(item, "callspec") else {}

@@ -33,7 +33,8 @@ _TEMPLATE: dict = {}
 
 
 def template() -> dict:
-    """{"url", "media"} of this process's demo, built on first use (see the module docstring)."""
+    """This process's demo, built on first use (see the module docstring): its database `url` (and
+    `sqlite` file), its `media` folder, and what `discard()` needs to remove them."""
     if not _TEMPLATE:
         workdir = Path(tempfile.mkdtemp(prefix="portal-demo-"))
         media = workdir / "media"
@@ -131,13 +132,7 @@ def clone(workdir: Path, suffix: str):
         path = workdir / "portal.sqlite3"
         shutil.copyfile(demo["sqlite"], path)
         return f"sqlite:///{path}", media, lambda: None
-    import psycopg
-
-    url, drop = throwaway_database(workdir, suffix)
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(url, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{urlsplit(demo["url"]).path.lstrip("/")}"')
+    url, drop = throwaway_database(workdir, suffix, template=urlsplit(demo["url"]).path.lstrip("/"))
     return url, media, drop
 
 

@@ -25,8 +25,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def throwaway_database(workdir: Path, suffix: str):
-    """(database URL for the server, cleanup) — see the module docstring."""
+def throwaway_database(workdir: Path, suffix: str, template: str | None = None):
+    """(database URL for the server, cleanup) — see the module docstring. On PostgreSQL the new
+    database may be made from `template`, another database's name (tests/demo_db.clone)."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
         return f"sqlite:///{workdir / 'portal.sqlite3'}", lambda: None
@@ -50,7 +51,7 @@ def throwaway_database(workdir: Path, suffix: str):
             conn.execute(sql)
 
     run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    run(f'CREATE DATABASE "{name}"')
+    run(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return urlunsplit(parts._replace(path=f"/{name}")), lambda: run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

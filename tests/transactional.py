@@ -121,7 +121,6 @@ class FromMigratedState:
         every TestCase first, but a worker runs the files it is given in the order it gets them)."""
         super()._fixture_teardown()
         for alias in self._databases_names(include_mirrors=False):
-            _flush(alias)
             serialized = self._put_back_content_types(alias)
             if serialized:
                 connections[alias].creation.deserialize_db_from_string(serialized)

@@ -3,8 +3,8 @@
 Why a server in a subprocess (gunicorn, like `make serve`) and not pytest-django's in-process
 live_server: the other tests flush or roll back the test database at will, while these tests need
 the whole demo site (`load_demo`, as `make run` shows it) for the session, in a throw-away database
-of its own, copied from the process's demo (tests/demo_db.py). Nothing is shared with the in-process tests, and the server runs on
-the second core.
+of its own, copied from the process's demo (tests/demo_db.py). Nothing is shared with the
+in-process tests, and the server runs on the second core.
 
 One Playwright instance and one Chromium serve the whole session. Playwright's sync API keeps an
 event loop running on the main thread while it is alive, which would break Django tests that run
