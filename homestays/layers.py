@@ -22,7 +22,9 @@ def homestay_feature(page, url: str, thumbnail: str | None = None) -> dict:
     }
     if page.min_price is not None:
         props["price_from"] = page.min_price
-        props["meta"] = page.price_label + gettext("/晚")
+        props["meta"] = props["price"] = page.price_label + gettext("/晚")
+    if page.phone:
+        props["phone"] = page.phone  # the listing's public number: tap-to-call from a route's cards, offline too
     if thumbnail:
         props["thumbnail"] = thumbnail
     return feature(page.location, **props)

@@ -117,7 +117,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if request.path_info.startswith(admin_prefix):
             parts.config = _directives("PORTAL_ADMIN_CONTENT_SECURITY_POLICY")
             tiles = self._admin_tiles()
-        elif "html" in response.get("Content-Type", ""):
+        elif "html" in response.get("Content-Type", "") or response.has_header("Service-Worker-Allowed"):
+            # the service worker (portal.offline): its own policy governs the fetches it makes
             tiles = self._site_tiles(request, response)
         else:
             return parts
@@ -125,6 +126,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if extra:
             update = dict(parts.update or {})
             update["img-src"] = list(update.get("img-src", [])) + extra
+            if tiles:
+                # an offline pack fetches the corridor's tiles to store them (portal/static/portal/js/offline.js)
+                update["connect-src"] = list(update.get("connect-src", [])) + tiles
             parts.update = update
         return parts
 

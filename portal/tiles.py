@@ -6,6 +6,11 @@ arrives. Mainland-China visitors often cannot reach OpenStreetMap, and Gaode's t
 GCJ-02, so the result also says which datum the tiles use: the map module then shifts our WGS-84
 geometry to line up (see portal.geo.wgs84_to_gcj02 and map.js).
 
+Offline packs (portal.offline) copy tiles only from a `custom` provider, the deployment's own tile
+server: OpenStreetMap's tile usage policy forbids bulk downloading, and the commercial Chinese
+services license tiles for online display. Without tiles a pack's map draws the portal's own
+place-name basemap.
+
 Misconfiguration never breaks a page: a provider that lacks its key or URL falls back to
 OpenStreetMap, and the map module draws lines and markers on a plain background when tiles fail.
 """
@@ -65,6 +70,9 @@ def _custom(url: str, attribution: str) -> dict:
         "provider": "custom",
         "crs": "wgs84",
         "layers": [{"url": url, "options": {"attribution": attribution, "maxZoom": 19}}],
+        # A deployment's own tile server may be copied into offline packs (portal.offline) unless
+        # its licence says otherwise.
+        "offline": bool(getattr(settings, "PORTAL_TILE_OFFLINE_PACKS", True)),
     }
 
 

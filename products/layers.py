@@ -46,6 +46,8 @@ def origin_feature(page, origin, url: str, thumbnail: str | None = None, *, inli
     }
     if page.brand_authorised:
         props["meta"] = _("河湟田源授权产品")
+    if page.reference_price is not None:
+        props["price"] = page.price_label
     if thumbnail:
         props["thumbnail"] = thumbnail
     return feature(origin.location, **props)
@@ -60,6 +62,7 @@ def station_feature(station, url: str, *, inline: bool = False) -> dict:
         kind="station" if inline else station.level,
         kind_label=str(station.get_level_display()),
         summary=summary,
+        **({"phone": station.phone} if station.phone else {}),
     )
 
 

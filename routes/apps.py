@@ -46,8 +46,8 @@ class RoutesConfig(AppConfig):
             )
         )
         registry.register_collection("routes", _("三条精品线路"), layers.featured_routes)
-        # A route page lists the homestays and products within its own radius of its line.
-        registry.register_nearby("routes", ("homestays", "products"), km=lambda feature: feature["properties"].get("nearby_km") or 5)
+        # A route page lists the homestays, products and service stations within its own radius of its line.
+        registry.register_nearby("routes", ("homestays", "products", "stations"), km=lambda feature: feature["properties"].get("nearby_km") or 5)
         registry.register_dependents("*", layers.routes_linking)
 
         from routes import cover_views  # noqa: F401 - registers "从线路生成封面" (admin URL and page-header button)

@@ -8,9 +8,16 @@ nothing but the committed files. Pillow only (already installed for Wagtail's re
 Pillow's polygons and ellipses have no anti-aliasing, so each icon is drawn SUPERSAMPLE times larger
 and scaled down with a Lanczos filter. Sizes: the favicon.ico browsers and WeChat fetch by
 themselves (16, 32 and 48 px in one file, as BMP for the oldest readers), a 32 px PNG and an SVG for
-tabs, the 180 px apple-touch-icon (opaque: iOS rounds the corners itself), 192 and 512 px for the web
-app manifest, and a maskable 512 px whose drawing keeps inside the central safe circle (radius 40%)
-that Android's masks never cut.
+tabs, the 180 px apple-touch-icon (opaque: iOS rounds the corners itself), and for the web app
+manifests the app icon at every size from 48 to 512 px (launchers, task switchers and splash screens
+each pick the nearest size, and scaling one down blurs the thin snow cap and golden line) plus
+maskable 192 and 512 px icons whose drawing keeps inside the central safe circle (radius 40%) that
+Android's masks never cut.
+
+Two manifests, one per language, because a manifest has one name, description and start_url: the
+Chinese pages link site.webmanifest, the English ones site.en.webmanifest (icons_head.html). Each has
+its own id and start_url, so the app installed from the English pages is an app of its own that opens
+on /en/; both have scope "/", so the language switcher's links stay inside the installed app.
 """
 
 from __future__ import annotations
@@ -42,17 +49,44 @@ LINE = ((4, 27.5), (28, 27.5), 1.6)  # from, to, width (round caps)
 # The drawing's extent (sun top to line bottom, left mountain foot to right one), for centring it.
 CONTENT_BOX = (3, SUN_CENTRE[1] - SUN_RADIUS, 29, LINE[0][1] + LINE[2] / 2)
 
+# The app icons' sizes: "any" purpose (transparent around the white tile) and maskable (opaque).
+ANY_SIZES = (48, 72, 96, 128, 144, 192, 256, 384, 512)
+MASKABLE_SIZES = (192, 512)
+SHORTCUT_ICON_SIZE = 96  # the size Android and Chromium ask of a shortcut's icon
+
+# What the two manifests share; the rest is per language (MANIFESTS).
 MANIFEST = {
-    "name": "西宁乡村文旅",
-    "short_name": "Xining Rural",
-    "description": "西宁乡村文旅门户：乡村旅游线路、精品民宿、河湟田源农产品与节庆资讯。",
-    "lang": "zh-Hans",
     "dir": "ltr",
-    "start_url": "/",
     "scope": "/",
-    "display": "minimal-ui",
+    "display": "standalone",
     "background_color": BACKGROUND,
     "theme_color": GREEN,
+}
+# file name: (its language's fields, its one shortcut: the routes saved for use offline).
+# short_name is what a launcher shows under the icon: 12 characters at most.
+MANIFESTS = {
+    "site.webmanifest": (
+        {
+            "id": "/",
+            "name": "西宁乡村文旅",
+            "short_name": "西宁乡村游",
+            "description": "西宁乡村文旅门户：乡村旅游线路、精品民宿、河湟田源农产品与节庆资讯。",
+            "lang": "zh-Hans",
+            "start_url": "/",
+        },
+        {"name": "我的离线线路", "url": "/offline/"},
+    ),
+    "site.en.webmanifest": (
+        {
+            "id": "/en/",
+            "name": "Xining Rural Portal",
+            "short_name": "Xining Rural",
+            "description": "Xining's rural tourism portal: countryside routes, boutique homestays, Hehuang Tianyuan farm produce and festivals.",
+            "lang": "en",
+            "start_url": "/en/",
+        },
+        {"name": "My offline routes", "url": "/en/offline/"},
+    ),
 }
 
 
@@ -110,6 +144,11 @@ def svg() -> str:
     )
 
 
+def png_icon(src: str, size: int, purpose: str) -> dict:
+    """A manifest's entry for a square PNG (src relative to the manifest, as both sit in OUT)."""
+    return {"src": src, "sizes": f"{size}x{size}", "type": "image/png", "purpose": purpose}
+
+
 def main(out: Path = OUT) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -126,22 +165,22 @@ def main(out: Path = OUT) -> list[Path]:
     save(tabs[1], "icon-32.png")
     # iOS and WeChat: opaque, full-bleed (the system rounds the corners), the drawing with a margin
     save(draw(180, tile=False, scale=0.84, background=WHITE).convert("RGB"), "apple-touch-icon.png")
-    for size in (192, 512):
+    for size in ANY_SIZES:
         save(draw(size, tile=True), f"icon-{size}.png")
     # maskable: the drawing's far corners (the mountain feet) stay inside the 40% safe circle
-    save(draw(512, tile=False, scale=0.7, background=WHITE).convert("RGB"), "icon-maskable-512.png")
+    for size in MASKABLE_SIZES:
+        save(draw(size, tile=False, scale=0.7, background=WHITE).convert("RGB"), f"icon-maskable-{size}.png")
     (out / "icon.svg").write_text(svg(), encoding="utf-8")
     written.append(out / "icon.svg")
 
-    manifest = dict(MANIFEST)
-    manifest["icons"] = [
-        {"src": "icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
-        {"src": "icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any"},
-        {"src": "icon-maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
-        {"src": "icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
-    ]
-    (out / "site.webmanifest").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    written.append(out / "site.webmanifest")
+    icons = [png_icon(f"icon-{size}.png", size, "any") for size in ANY_SIZES]
+    icons += [png_icon(f"icon-maskable-{size}.png", size, "maskable") for size in MASKABLE_SIZES]
+    icons.append({"src": "icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"})
+    shortcut_icon = png_icon(f"icon-{SHORTCUT_ICON_SIZE}.png", SHORTCUT_ICON_SIZE, "any")
+    for name, (fields, shortcut) in MANIFESTS.items():
+        manifest = {**fields, **MANIFEST, "icons": icons, "shortcuts": [{**shortcut, "icons": [shortcut_icon]}]}
+        (out / name).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(out / name)
     return written
 
 

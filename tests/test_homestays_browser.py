@@ -53,7 +53,9 @@ class HomestayBrowserTests(BrowserTestCase):
         grant_listing(self.owner, self.kayang)
 
     def context(self, width=390, height=844):
-        context = self.browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        # No service worker: requests it makes for the page would bypass Playwright's routing (below and
+        # in the network-failure test); the worker has its own suite (tests/browser/test_offline.py).
+        context = self.browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", service_workers="block")
         self.addCleanup(context.close)
         context.route("**/*", lambda r: r.abort() if not r.request.url.startswith(self.live_server_url) else r.continue_())
         page = context.new_page()

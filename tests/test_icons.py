@@ -1,8 +1,11 @@
-"""The favicon, touch and app icons (issue 20, point 7), and the alt text of card pictures.
+"""The favicon, touch and app icons (issue 20, point 7), the web app manifests (issue 23, point 1),
+and the alt text of card pictures.
 
 Icons: browsers and WeChat fetch /favicon.ico and /apple-touch-icon.png from the site root on their
-own, so those answer 200 with the right type and a long max-age, without rendering a page; the
-manifest and every icon it names are served, at the sizes it declares; pages link them.
+own, so those answer 200 with the right type and a long max-age, without rendering a page.
+Manifests: one per language, each with what Chromium needs to offer the install; every icon they name
+is served, at the size it declares, from 48 to 512 px and maskable at 512; pages link their
+language's manifest.
 Alt text: a card's picture says what its image shows (the image's description, or a news item's own
 alt text), and stays decorative (alt="") when nobody has described it, never the image title.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
@@ -19,11 +23,16 @@ from django.urls import resolve
 from PIL import Image as PILImage
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import Locale
 
 from news.factories import NewsIndexPageFactory, NewsPageFactory
+from portal.demo import translate_page
 from portal.factories import make_site
 from portal.icons import MAX_AGE, root_icon
 from portal.images import card_alt_text, image_alt_text
+
+MANIFESTS = ("site.webmanifest", "site.en.webmanifest")  # Chinese pages link the first, English ones the second
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
 
 def max_age(response) -> int:
@@ -61,38 +70,85 @@ class RootIconTests(TestCase):
         self.assertEqual(self.client.head("/favicon.ico").status_code, 200)
         self.assertEqual(self.client.post("/favicon.ico").status_code, 405)
 
-    def test_the_manifest_names_the_site_and_its_icons_at_their_sizes(self):
-        response = self.client.get(static("portal/icons/site.webmanifest"))
-        self.assertEqual(response.status_code, 200)
-        self.assertEqual(response["Content-Type"], "application/manifest+json")
-        manifest = json.loads(b"".join(response.streaming_content) if response.streaming else response.content)
-        self.assertEqual(manifest["name"], "西宁乡村文旅")
-        self.assertTrue(manifest["short_name"].isascii() and len(manifest["short_name"]) <= 12, manifest["short_name"])
-        self.assertEqual(manifest["start_url"], "/")
-        purposes = {icon.get("purpose", "any") for icon in manifest["icons"]}
-        self.assertEqual(purposes, {"any", "maskable"})
-        declared = set()
-        for icon in manifest["icons"]:
-            path = finders.find(f"portal/icons/{icon['src']}")
-            self.assertIsNotNone(path, f"{icon['src']} is named by the manifest but missing")
-            if icon["type"] == "image/png":
-                width, height = (int(n) for n in icon["sizes"].split("x"))
-                self.assertEqual(PILImage.open(path).size, (width, height), icon["src"])
-                declared.add(width)
-        self.assertLessEqual({192, 512}, declared)
 
-    def test_pages_link_the_icons_and_the_manifest(self):
-        make_site()
-        html = self.client.get("/").content.decode()
+class ManifestTests(TestCase):
+    """The two web app manifests (issue 23, point 1): what Chromium needs to offer the install, the
+    icons launchers ask for, each manifest in its language, and each language's pages linking theirs."""
+
+    REQUIRED = {"name", "short_name", "start_url", "scope", "id", "display", "theme_color", "icons", "lang"}
+    ANY_SIZES = {48, 72, 96, 128, 144, 192, 256, 384, 512}
+
+    def manifest(self, name: str) -> dict:
+        response = self.client.get(static(f"portal/icons/{name}"))
+        self.assertEqual(response.status_code, 200, name)
+        self.assertEqual(response["Content-Type"], "application/manifest+json", name)
+        return json.loads(b"".join(response.streaming_content) if response.streaming else response.content)
+
+    def manifests(self):
+        for name in MANIFESTS:
+            with self.subTest(manifest=name):
+                yield name, self.manifest(name)
+
+    def test_both_manifests_have_what_an_installable_app_needs(self):
+        for name, manifest in self.manifests():
+            self.assertLessEqual(self.REQUIRED, set(manifest), name)
+            self.assertTrue(manifest["name"] and manifest["description"])
+            self.assertLessEqual(len(manifest["short_name"]), 12, manifest["short_name"])
+            self.assertEqual(manifest["display"], "standalone")
+            self.assertEqual(manifest["scope"], "/")
+            self.assertEqual(manifest["theme_color"], "#1f6f5c")
+            self.assertEqual(manifest["background_color"], "#f6f8f7")
+            self.assertTrue(manifest["start_url"].startswith(manifest["scope"]))
+
+    def test_each_manifest_speaks_its_language(self):
+        zh, en = self.manifest("site.webmanifest"), self.manifest("site.en.webmanifest")
+        self.assertEqual((zh["lang"], zh["name"], zh["start_url"], zh["id"]), ("zh-Hans", "西宁乡村文旅", "/", "/"))
+        self.assertEqual((en["lang"], en["name"], en["start_url"], en["id"]), ("en", "Xining Rural Portal", "/en/", "/en/"))
+        self.assertTrue(CJK.search(zh["short_name"]) and CJK.search(zh["description"]))
+        self.assertFalse(CJK.search(json.dumps(en, ensure_ascii=False)), "Chinese left in the English manifest")
+        self.assertEqual([(s["name"], s["url"]) for s in zh["shortcuts"]], [("我的离线线路", "/offline/")])
+        self.assertEqual([(s["name"], s["url"]) for s in en["shortcuts"]], [("My offline routes", "/en/offline/")])
+
+    def test_every_icon_named_exists_at_its_declared_size(self):
+        for name, manifest in self.manifests():
+            icons = manifest["icons"] + [icon for shortcut in manifest["shortcuts"] for icon in shortcut["icons"]]
+            sizes = {"any": set(), "maskable": set()}
+            for icon in icons:
+                self.assertLessEqual({"src", "sizes", "type", "purpose"}, set(icon), icon)
+                path = finders.find(f"portal/icons/{icon['src']}")
+                self.assertIsNotNone(path, f"{icon['src']} is named by {name} but missing")
+                self.assertEqual(self.client.get(static(f"portal/icons/{icon['src']}")).status_code, 200, icon["src"])
+                if icon["type"] != "image/png":
+                    self.assertEqual(icon["sizes"], "any", icon["src"])  # the SVG
+                    continue
+                width, height = (int(n) for n in icon["sizes"].split("x"))
+                png = PILImage.open(path)
+                self.assertEqual((png.format, png.size), ("PNG", (width, height)), icon["src"])
+                if icon["purpose"] == "maskable":
+                    self.assertNotIn("A", png.getbands(), f"{icon['src']}: a mask shows its transparent corners black")
+                sizes[icon["purpose"]].add(width)
+            self.assertLessEqual(self.ANY_SIZES, sizes["any"], name)
+            self.assertGreaterEqual(max(sizes["maskable"], default=0), 512, name)
+            for shortcut in manifest["shortcuts"]:
+                self.assertIn("96x96", [icon["sizes"] for icon in shortcut["icons"]], shortcut["name"])
+
+    def test_pages_link_the_icons_and_their_languages_manifest(self):
+        home = make_site()
+        translate_page(home, Locale.objects.create(language_code="en"), title="Xining Rural Portal")
+        zh, en = self.client.get("/"), self.client.get("/en/")
+        self.assertEqual((zh.status_code, en.status_code), (200, 200))
+        zh, en = zh.content.decode(), en.content.decode()
         for rel, name in [
             ("icon", "favicon.ico"),
             ("icon", "icon-32.png"),
             ("icon", "icon.svg"),
             ("apple-touch-icon", "apple-touch-icon.png"),
-            ("manifest", "site.webmanifest"),
         ]:
-            self.assertIn(f'rel="{rel}" href="{static("portal/icons/" + name)}"', html)
+            self.assertIn(f'rel="{rel}" href="{static("portal/icons/" + name)}"', zh)
+            self.assertIn(f'rel="{rel}" href="{static("portal/icons/" + name)}"', en)
             self.assertEqual(self.client.get(static("portal/icons/" + name)).status_code, 200, name)
+        self.assertEqual(re.findall(r'rel="manifest" href="([^"]+)"', zh), [static("portal/icons/site.webmanifest")])
+        self.assertEqual(re.findall(r'rel="manifest" href="([^"]+)"', en), [static("portal/icons/site.en.webmanifest")])
 
 
 class CardAltTextTests(TestCase):

@@ -39,7 +39,9 @@ class RouteEditorBrowserTests(BrowserTestCase):
         self.editor = User.objects.create_superuser("admin", password="pw")
 
     def open(self, path, width=1280, height=1000, login=False):
-        context = self.browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        context = self.browser.new_context(
+            viewport={"width": width, "height": height}, locale="zh-CN", service_workers="block"
+        )  # as tests/browser: routing sees every request
         self.addCleanup(context.close)
         context.route("**/*", lambda r: r.abort() if not r.request.url.startswith(self.live_server_url) else r.continue_())
         if login:

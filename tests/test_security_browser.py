@@ -34,7 +34,9 @@ class CspInBrowserTests(BrowserTestCase):
         cache.clear()
 
     def new_page(self, viewport=(390, 844)):
-        context = self.browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
+        context = self.browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN", service_workers="block"
+        )  # routing sees every request
         self.addCleanup(context.close)
         own = urlparse(self.live_server_url).netloc
         context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).netloc == own else r.abort())

@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,6 +68,7 @@ class Portal:
     tile_hosts: list
     listings: dict  # demo owner's username -> {id, path, title} of their listing
     log: Path
+    env: dict = field(default_factory=dict, repr=False)  # the server's environment, for manage.py against its database
     host: str = field(init=False)
 
     def __post_init__(self):
@@ -77,6 +79,14 @@ class Portal:
         if key not in self.pages:
             pytest.skip(self.missing.get(key, f"{key} is not a browser-suite target"))
         return self.pages[key]
+
+    def manage(self, *args: str) -> str:
+        """Run a manage.py command against this server's database (e.g. an editor's change made
+        behind the browser's back); its output."""
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=self.env, capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            pytest.fail(f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}", pytrace=False)
+        return done.stdout
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -92,12 +102,13 @@ def chromium_path():
     return str(CHROMIUM)
 
 
-@pytest.fixture(scope="session")
-def portal(chromium_path, tmp_path_factory):
-    """The demo portal, served by gunicorn from its own database, for the whole session."""
-    workdir = tmp_path_factory.mktemp("browser-portal")
+@contextmanager
+def serve_demo(tmp_path_factory, name: str = "browser", env: dict | None = None):
+    """A copy of the demo served by gunicorn from its own database; `env` adds settings (e.g. another
+    tile provider) for a suite that needs a server of its own."""
+    workdir = tmp_path_factory.mktemp(f"{name}-portal")
     port = free_port()
-    db_url, media, drop_database = demo_db.clone(workdir, "browser")
+    db_url, media, drop_database = demo_db.clone(workdir, name)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.browser.settings",
@@ -105,6 +116,7 @@ def portal(chromium_path, tmp_path_factory):
         "PORTAL_BROWSER_MEDIA_ROOT": str(media),
         "PORT": str(port),  # the site's port (canonical URLs): prepare.py records it
         "PYTHONDONTWRITEBYTECODE": "1",
+        **(env or {}),
     }
     out = workdir / "targets.json"
     try:
@@ -122,7 +134,7 @@ def portal(chromium_path, tmp_path_factory):
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
-        portal = Portal(url=f"http://127.0.0.1:{port}", log=log, **data)
+        portal = Portal(url=f"http://127.0.0.1:{port}", log=log, env=env, **data)
         try:
             wait_until_up(portal.url + "/healthz", server, log)
             yield portal
@@ -135,6 +147,13 @@ def portal(chromium_path, tmp_path_factory):
                 server.wait()
     finally:
         drop_database()
+
+
+@pytest.fixture(scope="session")
+def portal(chromium_path, tmp_path_factory):
+    """The demo portal, served by gunicorn from its own database, for the whole session."""
+    with serve_demo(tmp_path_factory) as served:
+        yield served
 
 
 # ------------------------------------------------------------------------------------- browser

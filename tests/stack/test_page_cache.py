@@ -136,3 +136,26 @@ def test_editing_a_homestay_keeps_unrelated_pages_warm(stack):
         response = stack.get(path)
         assert response.headers["X-Cache"] == "MISS", path
         assert new_title in response.text, f"{path} does not show the new title"
+
+
+def test_the_service_worker_is_never_stored_and_a_route_pack_follows_its_route(stack):
+    """Issue 23: a visitor's browser must always get the deployment's current worker, and a route's
+    offline pack manifest is cached like the page and purged with it, so "有更新" is never late."""
+    for _ in range(3):
+        worker = stack.get("/sw.js")
+        assert worker.status_code == 200 and "no-cache" in worker.headers["Cache-Control"]
+        assert worker.headers["X-Cache"] != "HIT", "Varnish stored the service worker"
+    route = stack.data["homestay"]["far"]
+    before = warm(stack, route + "offline/").json()
+    assert before["documents"] and before["resources"]
+    for resource in before["resources"]:  # hashed static names, media, layers: the sizes served
+        assert len(stack.get(resource["url"]).content) == resource["bytes"], resource
+    stack.python(
+        "from routes.models import RoutePage\n"
+        f"page = next(p for p in RoutePage.objects.live() if p.url == {route!r})\n"
+        "page.summary = page.summary + ' 新增观景台。'\n"
+        "page.save_revision().publish()\n"
+    )
+    after = stack.get(route + "offline/")
+    assert after.headers["X-Cache"] == "MISS", "the pack manifest outlived its route's publication"
+    assert after.json()["version"] != before["version"]
