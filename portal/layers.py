@@ -48,14 +48,21 @@ def _dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def _payload(features: list[dict], built) -> dict:
+def _payload(features: list[dict], built, valid_until=None) -> dict:
     body = _dumps({"type": "FeatureCollection", "features": features})
     return {
         "features": features,
         "body": body,
         "etag": '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"',
         "last_modified": built,
+        # when the layer changes by itself (Layer.changes_at), or None
+        "valid_until": valid_until,
     }
+
+
+def _stale(payload: dict) -> bool:
+    until = payload.get("valid_until")
+    return until is not None and timezone.now() >= until
 
 
 def layer_payload(name: str) -> dict:
@@ -72,7 +79,7 @@ def layer_payloads(names) -> dict[str, dict]:
     # nearby homestays, then products), so a cold read fetches all stored layers in one query.
     keys = {name: cache_key(name, language) for name in registry.layers}
     cached = cache.get_many(list(keys.values())) if names else {}
-    payloads = {name: cached[key] for name, key in keys.items() if key in cached}
+    payloads = {name: cached[key] for name, key in keys.items() if key in cached and not _stale(cached[key])}
     if any(name not in payloads for name in names):
         stored = _stored_layers([name for name in keys if name not in payloads], language)
         cache.set_many({keys[name]: payload for name, payload in stored.items()}, CACHE_SECONDS)
@@ -81,6 +88,10 @@ def layer_payloads(names) -> dict[str, dict]:
         if name not in payloads:
             payloads[name] = _build_and_store(name, language)
             cache.set(keys[name], payloads[name], CACHE_SECONDS)
+    from portal.cache import changes_at
+
+    for name in names:
+        changes_at(payloads[name].get("valid_until"))
     return {name: payloads[name] for name in names}
 
 
@@ -89,23 +100,29 @@ def _stored_layers(names: list[str], language: str) -> dict[str, dict]:
 
     rows: dict[str, list] = {}
     built: dict[str, object] = {}
+    until: dict[str, object] = {}
     for row in LayerFeature.objects.filter(layer__in=names, language=language).order_by("layer", "position"):
         if row.position < 0:
             built[row.layer] = parse_datetime(row.feature.get("built", "")) or timezone.now().replace(microsecond=0)
+            until[row.layer] = parse_datetime(row.feature.get("valid_until") or "")
         else:
             rows.setdefault(row.layer, []).append(row.feature)
     # A layer built from a read that raced an editor's commit is rebuilt within CACHE_SECONDS at worst,
     # as the cached copy would have been.
     fresh_after = timezone.now() - datetime.timedelta(seconds=CACHE_SECONDS)
-    return {name: _payload(rows.get(name, []), when) for name, when in built.items() if when >= fresh_after}
+    payloads = {name: _payload(rows.get(name, []), when, until.get(name)) for name, when in built.items() if when >= fresh_after}
+    return {name: payload for name, payload in payloads.items() if not _stale(payload)}
 
 
 def _build_and_store(name: str, language: str) -> dict:
     from portal.models import LayerFeature
 
-    features = list(registry.layers[name].features())
+    layer = registry.layers[name]
+    valid_until = layer.changes_at() if layer.changes_at else None
+    features = list(layer.features())
     built = timezone.now().replace(microsecond=0)
-    rows = [LayerFeature(layer=name, language=language, position=-1, feature={"built": built.isoformat()})]
+    marker = {"built": built.isoformat(), **({"valid_until": valid_until.isoformat()} if valid_until else {})}
+    rows = [LayerFeature(layer=name, language=language, position=-1, feature=marker)]
     rows += [LayerFeature(layer=name, language=language, position=i, feature=f) for i, f in enumerate(features)]
     try:
         with transaction.atomic():
@@ -113,7 +130,7 @@ def _build_and_store(name: str, language: str) -> dict:
             LayerFeature.objects.bulk_create(rows)
     except (IntegrityError, DatabaseError):  # another request stored it first, or a read-only replica
         pass
-    return _payload(features, built)
+    return _payload(features, built, valid_until)
 
 
 def invalidate(name: str | None = None) -> None:

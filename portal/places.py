@@ -103,7 +103,7 @@ def near_layers() -> list:
     registry's order (homestays, then products, then stations)."""
     from portal.registry import registry
 
-    return sorted((layer for layer in registry.layers.values() if not layer.places), key=lambda layer: layer.order)
+    return sorted((layer for layer in registry.layers.values() if not layer.places and layer.near), key=lambda layer: layer.order)
 
 
 def places() -> list[Place]:

@@ -38,6 +38,12 @@ class Layer:
     # The character a marker shows, for the layer and for each kind ({"homestay": "宿"}).
     glyph: str = "•"
     kind_glyphs: dict[str, str] = field(default_factory=dict)
+    # For a layer whose features come and go at known times (alerts): returns the next such time,
+    # after which the built layer is stale even if nothing was saved.
+    changes_at: Callable[[], Any] | None = None
+    # Its features are listed around a place ("near 塔尔寺": homestays, products, stations); not
+    # warnings, which are shown where they apply.
+    near: bool = True
 
 
 @dataclass
@@ -108,6 +114,11 @@ class Registry:
     search_types: list[SearchType] = field(default_factory=list)
     # Page models an app offers as a section under the home page (its index page).
     home_sections: list[str] = field(default_factory=list)
+    # URL patterns an app serves under each language prefix, before Wagtail's page URLs.
+    public_urls: list = field(default_factory=list)
+    # callables(url, request) -> {"label", "href"} or None: a link a page shows beside a place it
+    # presents (the page itself, a route's stop, a station): "report a problem here".
+    place_actions: list[Callable[..., Any]] = field(default_factory=list)
 
     def register_layer(self, layer: Layer) -> Layer:
         self.layers[layer.name] = layer
@@ -139,6 +150,17 @@ class Registry:
         if not any(d.name == name for d in self.demo_translations):
             self.demo_translations.append(DemoLoader(name, load, order))
             self.demo_translations.sort(key=lambda d: d.order)
+
+    def register_urls(self, patterns: list) -> None:
+        self.public_urls.extend(p for p in patterns if p not in self.public_urls)
+
+    def register_place_action(self, action: Callable[..., Any]) -> None:
+        if action not in self.place_actions:
+            self.place_actions.append(action)
+
+    def place_actions_for(self, url: str, request=None) -> list[dict]:
+        """The links every app offers beside the place at `url` (a feature's URL on a map layer)."""
+        return [link for action in self.place_actions if (link := action(url, request))]
 
     def register_collection(self, name: str, label: str, provider: Callable[..., list]) -> None:
         self.collections[name] = (label, provider)

@@ -8,8 +8,9 @@ from wagtail.admin.urls import reports as wagtail_reports
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import icons, seo, views
+from portal import icons, offline, seo, views
 from portal.api import api_router
+from portal.registry import registry
 from portal.search import views as search_views
 from portal.spreadsheets import safe_report_urls
 
@@ -26,6 +27,8 @@ urlpatterns = [
     *[path(name, icons.root_icon, {"name": name}) for name in icons.ROOT_ICONS],
     path("qr/<int:page_id>.<str:fmt>", seo.page_qr, name="page_qr"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # the service worker at the root, so its scope is the whole site (portal/offline.py)
+    path("sw.js", offline.service_worker, name="service_worker"),
 ]
 
 if settings.DEBUG:
@@ -39,6 +42,9 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("search/", search_views.search, name="search"),
     path("search/autocomplete/", search_views.autocomplete, name="search_autocomplete"),
+    path("offline/", offline.offline_page, name="offline"),
+    # what the apps serve outside the page tree (registry.register_urls)
+    *registry.public_urls,
     # Wagtail's page URLs cannot contain a dot; let routable pages also serve "<page path>/<name>.ics"
     # (e.g. /news/events.ics, /news/<slug>/event.ics) through normal page routing and privacy checks.
     re_path(r"^((?:[\w\-]+/)+[\w\-]+\.ics)$", wagtail_views.serve, name="wagtail_serve_ics"),

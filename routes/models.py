@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, Prefetch
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -385,7 +388,11 @@ class RoutePage(RoutablePageMixin, BasePage):
             features.append(feature(self.geometry, name=self.title, kind="route", colour=self.colour, url=f"{here}#route-facts"))
         for n, stop in enumerate(stops, 1):
             if stop.location:
-                features.append(feature(stop.location, name=stop.name, kind=stop.kind, number=n, url=f"{here}#stop-{n}", summary=stop.description[:120]))
+                along = getattr(stop, "along", None)  # km from the start, where get_context measured it
+                props = {"along_km": along} if along is not None else {}
+                features.append(
+                    feature(stop.location, name=stop.name, kind=stop.kind, number=n, url=f"{here}#stop-{n}", summary=stop.description[:120], **props)
+                )
         return {"type": "FeatureCollection", "features": features}
 
     def get_context(self, request, *args, **kwargs):
@@ -396,6 +403,7 @@ class RoutePage(RoutablePageMixin, BasePage):
         stops = self._stop_list = self.stop_list()
         for n, stop in enumerate(stops, 1):
             stop.number = n
+            stop.anchor = f"stop-{n}"
             stop.along = None
             if stop.location:
                 lon, lat = stop.location["coordinates"][:2]
@@ -410,6 +418,8 @@ class RoutePage(RoutablePageMixin, BasePage):
             route_geo=self.geojson(stops, request),
             nearby_homestays=_nearest_once(nearby("homestays", self.geometry, km), 6) if self.geometry else [],
             nearby_products=_nearest_once(nearby("products", self.geometry, km), 6) if self.geometry else [],
+            nearby_stations=_nearest_once(nearby("stations", self.geometry, km), 6) if self.geometry else [],
+            offline_pack=self.offline_pack_info(request),
             related_events=registry.related_for("events", self, 4),
             related_news=registry.related_for("news", self, 4),
             altitude_text=self.altitude_note or self.auto_altitude_note,
@@ -423,7 +433,7 @@ class RoutePage(RoutablePageMixin, BasePage):
     # -- downloads -----------------------------------------------------------------------
     def get_cached_paths(self):
         # Purged with the page (portal.cache): the downloads carry the same line and stops.
-        return ["/", "gpx/", "kml/", "geojson/", "print/"]
+        return ["/", "gpx/", "kml/", "geojson/", "print/", "offline/"]
 
     def _export(self, request, builder):
         return builder(self, list(self.stops.all()), self.get_full_url(request) or "")
@@ -443,6 +453,64 @@ class RoutePage(RoutablePageMixin, BasePage):
     def geojson_download(self, request):
         doc = self._export(request, exports.to_geojson)
         return exports.download_response(exports.geojson_bytes(doc), "application/geo+json; charset=utf-8", self, "geojson")
+
+    # -- offline pack --------------------------------------------------------------------
+    def _pack_copies(self, request) -> list:
+        """The live, public language copies of this route, this one first; none when this one is
+        private (the ones the language switcher links, usually known without a query)."""
+        from portal.perf import live_translations
+
+        copies = sorted(live_translations(self, request), key=lambda p: (p.pk != self.pk, p.locale.language_code))
+        return copies if copies and copies[0].pk == self.pk else []
+
+    def offline_pack_info(self, request, copies: list | None = None) -> dict | None:
+        """The pack's key (one for every language copy), its version, which changes whenever any
+        copy is published again, and the languages it can hold; None for a private route."""
+        copies = self._pack_copies(request) if copies is None else copies
+        if not copies:
+            return None
+        from portal.registry import registry
+
+        published = max((p.last_published_at for p in copies if p.last_published_at), default=None)
+        version = "-".join(str(p.live_revision_id or 0) for p in sorted(copies, key=lambda p: p.locale_id))
+        # the alerts on the route are in the pack's pages: a new or changed one is an update too
+        alerts = registry.related_for("alerts", self, 0)
+        if alerts:
+            version += "-a" + hashlib.sha256(",".join(f"{a.pk}:{a.ends_at.timestamp():.0f}:{a.title}" for a in alerts).encode()).hexdigest()[:8]
+        return {
+            "key": f"route-{self.translation_key.hex[:12]}",
+            "version": version,
+            "published": published.isoformat() if published else "",
+            "lang": copies[0].locale.language_code,
+            "other_lang": next((p.locale.language_code for p in copies[1:]), ""),
+        }
+
+    @path("offline/", name="offline")
+    def offline_manifest(self, request):
+        """What the visitor's browser stores for this route offline (portal.offline), with sizes."""
+        from portal import offline
+
+        copies = self._pack_copies(request)
+        info = self.offline_pack_info(request, copies)
+        if info is None:
+            raise Http404
+        documents = []
+        for page in copies:
+            url = page.get_url(request)
+            lang = page.locale.language_code
+            documents += [{"url": url, "lang": lang, "kind": "page"}]
+            documents += [{"url": url + self.reverse_subpage(name), "lang": lang, "kind": name} for name in ("print", "gpx")]
+        manifest = offline.pack_manifest(
+            request,
+            key=info["key"],
+            title=self.title,
+            url=self.get_url(request),
+            version=info["version"],
+            published=info["published"],
+            documents=documents,
+            geometry=self.geometry,
+        )
+        return JsonResponse(manifest, json_dumps_params={"ensure_ascii": False})
 
     @path("print/", name="print")
     def print_view(self, request):

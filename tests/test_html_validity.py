@@ -29,6 +29,13 @@ VNU = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / 
 
 # (path, expected status) of the states a visitor can reach that no page model lists by itself
 STATES = [
+    ("/offline/", 200),  # 我的离线线路, also what the service worker shows offline
+    ("/en/offline/", 200),
+    ("/reports/new/", 200),  # 反馈问题, about no place in particular
+    ("/reports/new/?about=/routes/diaogou/%23stop-2", 200),  # about a route's stop
+    ("/en/reports/new/?about=/en/routes/diaogou/", 200),
+    ("/alerts/", 200),  # the demo's alert on 日月山
+    ("/en/alerts/", 200),
     ("/search/", 200),  # nothing asked yet
     ("/search/?q=民宿", 200),  # results of several kinds
     ("/search/?q=塔尔寺", 200),  # a place card and what is near it
@@ -91,11 +98,21 @@ def collect(client, assert_equal) -> dict[str, str]:
         prefix = "/en" if station.locale.language_code == "en" else ""
         wanted.append((f"{prefix}/products/stations/{station.pk}/", 200))
     wanted += STATES
+    # every state of a report's status page (the demo has one received, one in progress, one resolved)
+    from reports.models import Report
+
+    for report in Report.objects.all():
+        wanted += [(report.get_absolute_url(), 200), ("/en" + report.get_absolute_url(), 200)]
     pages = {}
     for url, status in wanted:
         response = client.get(url)
         assert_equal(response.status_code, status, url)
         pages[url] = response.content.decode()
+    # A report form sent back with its errors shown, in both languages.
+    for prefix in ("", "/en"):
+        response = client.post(f"{prefix}/reports/new/", {"description": "x"})
+        assert_equal(response.status_code, 400, f"POST {prefix}/reports/new/")
+        pages[f"POST {prefix}/reports/new/"] = response.content.decode()
     # A form sent back with its errors shown: an empty inquiry to a homestay, in both languages.
     for language in ("zh-hans", "en"):
         url = HomestayPage.objects.live().public().filter(locale__language_code=language).first().inquire_url()

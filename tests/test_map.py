@@ -233,7 +233,7 @@ class MapPageTests(TestCase):
         response = self.client.get("/map/")
         self.assertEqual(response.status_code, 200)
         html = response.content.decode()
-        for name in ("routes", "stops", "homestays", "products", "stations"):
+        for name in ("routes", "stops", "homestays", "products", "stations", "alerts"):
             self.assertIn(f'value="{name}" data-layer-toggle checked', html)
             self.assertIn(f'data-layer-list="{name}"', html)
         # legend: route colour and name
@@ -246,7 +246,7 @@ class MapPageTests(TestCase):
         self.assertIn("暂无内容", html.split('data-layer-list="stations"')[1].split("</section>")[0])
         # the map loads all five layers
         cfg = data_config(html)
-        self.assertEqual([layer["name"] for layer in cfg["layers"]], ["routes", "stops", "homestays", "products", "stations"])
+        self.assertEqual([layer["name"] for layer in cfg["layers"]], ["routes", "stops", "homestays", "products", "stations", "alerts"])
         registered = {layer["name"]: layer["registered"] for layer in cfg["layers"]}
         self.assertTrue(registered["routes"] and registered["homestays"])
         self.assertEqual(registered["stations"], "stations" in registry.layers)  # lights up once registered

@@ -49,12 +49,12 @@ MAP_MAX_BYTES = 200 * 1024
 
 # Cold render of each page type (the same on SQLite and PostgreSQL).
 QUERIES = {
-    "home": 14,
+    "home": 15,  # + the alerts in force (reports)
     "standard": 8,
     "map": 9,
     "search": 11,
     "routes": 10,
-    "route": 12,
+    "route": 13,  # + the alerts on the route (reports)
     "homestays": 11,
     "homestay": 12,
     "products": 14,

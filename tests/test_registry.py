@@ -76,8 +76,8 @@ class WithoutOneAppTests(SimpleTestCase):
         self.assertEqual(done.returncode, 0, done.stderr[-3000:])
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    def test_the_site_works_without_products_or_news(self):
-        for app in ("products", "news"):
+    def test_the_site_works_without_products_news_or_reports(self):
+        for app in ("products", "news", "reports"):
             with self.subTest(app=app):
                 result = self.run_without(app)
                 self.assertEqual(result["bad"], [])
@@ -112,7 +112,9 @@ class RegistryTests(SimpleTestCase):
         self.assertEqual([t.key for t in result_types()], ["routes", "homestays", "products", "news"])
         self.assertEqual(registry.kind_labels()["homestay"], "民宿")
         self.assertEqual(registry.kind_glyphs()["heritage"], "寺")
-        self.assertEqual([c[0] for c in MapTeaserBlock().child_blocks["layers"].field.choices], ["routes", "stops", "homestays", "products", "stations"])
+        self.assertEqual(
+            [c[0] for c in MapTeaserBlock().child_blocks["layers"].field.choices], ["routes", "stops", "homestays", "products", "stations", "alerts"]
+        )
         collection = [c[0] for c in CollectionBlock().child_blocks["source"].field.choices if c[0]]
         self.assertEqual(sorted(collection), sorted(registry.collections))
 

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "homestays",
     "products",
     "news",
+    "reports",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -153,6 +154,8 @@ STATIC_URL = "/static/"
 # WhiteNoise does not know the web app manifest's type (portal/static/portal/icons/site.webmanifest).
 WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 MEDIA_ROOT = Path(os.environ.get("PORTAL_MEDIA_ROOT") or BASE_DIR / "media")
+# Files no URL serves directly (visitors' report photos): a view decides who may see each.
+PORTAL_PRIVATE_MEDIA_ROOT = Path(os.environ.get("PORTAL_PRIVATE_MEDIA_ROOT") or BASE_DIR / "private")
 MEDIA_URL = "/media/"
 
 STORAGES = {
@@ -232,6 +235,8 @@ PORTAL_TILE_PROVIDER = os.environ.get("PORTAL_TILE_PROVIDER", "osm")
 PORTAL_TIANDITU_KEY = os.environ.get("PORTAL_TIANDITU_KEY", "")
 PORTAL_TILE_URL = os.environ.get("PORTAL_TILE_URL", "")
 PORTAL_TILE_ATTRIBUTION = os.environ.get("PORTAL_TILE_ATTRIBUTION", "")
+# Offline route packs copy the corridor's tiles from a custom tile server; "0" when its licence forbids it.
+PORTAL_TILE_OFFLINE_PACKS = os.environ.get("PORTAL_TILE_OFFLINE_PACKS", "1") != "0"
 
 # --- Security (see README "Security and operations 安全与运维") ---------------------------------
 # Logins: django-axes first, keyed on username AND address together, so an attacker hammering one

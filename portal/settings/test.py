@@ -14,6 +14,7 @@ STORAGES = {
 }
 # one folder per pytest-xdist worker: a test that empties its media folder must not empty another's
 MEDIA_ROOT = BASE_DIR / "artifacts" / f"test-media{os.environ.get('PYTEST_XDIST_WORKER', '')}"  # noqa: F405
+PORTAL_PRIVATE_MEDIA_ROOT = BASE_DIR / "artifacts" / f"test-private{os.environ.get('PYTEST_XDIST_WORKER', '')}"  # noqa: F405
 
 # WebP renditions only: AVIF encoding is the slowest step of a first page view, and the suite makes
 # thousands of renditions. tests/test_images.py turns AVIF back on to test the <picture> sources.

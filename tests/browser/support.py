@@ -267,3 +267,13 @@ def format_axe(violations: list) -> str:
         if len(v["nodes"]) > 8:
             lines.append(f"    … and {len(v['nodes']) - 8} more")
     return "\n".join(lines)
+
+
+def admin_login(page, base_url: str, username: str, password: str) -> None:
+    """Sign in to the Wagtail admin as `username` (the demo runs without two-factor sign-in)."""
+    page.goto(base_url + "/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.locator("form button[type=submit], form input[type=submit]").first.click()
+    assert "/admin/login/" not in page.url, f"{username} could not log in: {page.locator('.messages, .error-message, .help-critical').all_inner_texts()}"

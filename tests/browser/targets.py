@@ -34,6 +34,12 @@ SUBPAGES = {
 VIEWS = {
     "search": "/search/?q=民宿",
     "search@en": "/en/search/?q=homestay",
+    "offline": "/offline/",
+    "offline@en": "/en/offline/",
+    "report": "/reports/new/?about=/routes/diaogou/%23stop-2",
+    "report@en": "/en/reports/new/",
+    "alerts": "/alerts/",
+    "alerts@en": "/en/alerts/",
 }
 
 # The languages every target is visited in: "" is Chinese, the default (keys without a suffix).

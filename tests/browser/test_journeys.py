@@ -17,7 +17,7 @@ import pytest
 from django.apps import apps
 
 from portal.registry import registry
-from tests.browser.support import guard_requests
+from tests.browser.support import admin_login, guard_requests
 
 pytestmark = [pytest.mark.browser, pytest.mark.journey]
 
@@ -61,14 +61,7 @@ class Tab:
 
 
 def login(tab: Tab, username: str):
-    tab.goto("/admin/login/")
-    tab.page.fill("#id_username", username)
-    tab.page.fill("#id_password", PASSWORD)
-    with tab.page.expect_navigation():
-        tab.page.locator("form button[type=submit], form input[type=submit]").first.click()
-    assert "/admin/login/" not in tab.page.url, (
-        f"{username} could not log in: {tab.page.locator('.messages, .error-message, .help-critical').all_inner_texts()}"
-    )
+    admin_login(tab.page, "", username, PASSWORD)
 
 
 def admin_action(tab: Tab, selector: str):

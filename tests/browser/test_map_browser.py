@@ -105,7 +105,7 @@ class MapPageBrowserTests(BrowserTestCase):
         self.assertEqual(page.locator("path.map-line").count(), 0)
         self.assertTrue(page.locator('[data-layer-list="routes"]').is_hidden())
         hash_ = page.evaluate("() => location.hash")
-        self.assertRegex(hash_, r"^#map=\d+/36\.\d+/101\.\d+&layers=stops,homestays,products,stations$")
+        self.assertRegex(hash_, r"^#map=\d+/36\.\d+/101\.\d+&layers=stops,homestays,products,stations,alerts$")
 
         # the shared link reproduces the view and the layer choice
         page.evaluate("() => PortalMap.maps['portal-map'].map.setView([36.6, 101.5], 12, {animate: false})")
