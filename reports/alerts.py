@@ -8,6 +8,7 @@ read from the layers like any "nearby" relation.
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
@@ -37,9 +38,14 @@ def _line_middle(geometry: dict) -> list[float] | None:
 def localized_pages(alerts, known=()) -> dict:
     """translation_key → the live page in the active language (else the alert's own page), for
     every alert on a page, in one query; `known` pages (the page being shown) need none."""
+    from django.utils.translation import get_language
     from wagtail.models import Locale
 
     found = {page.translation_key: page for page in known}
+    language = (get_language() or "").lower()
+    for alert in alerts:  # an alert on a page of the visitor's language needs no look-up
+        if alert.page_id and alert.page.live and alert.page.locale.language_code.lower() == language:
+            found.setdefault(alert.page.translation_key, alert.page)
     keys = {a.page.translation_key for a in alerts if a.page_id} - set(found)
     if keys:
         try:
@@ -92,7 +98,7 @@ def alert_features() -> list[dict]:
     """The `alerts` layer: alerts in force or starting within two days, at their stop, area or route."""
     features = _features_by_url()
     found = []
-    alerts = list(Alert.objects.shown().select_related("page").order_by("starts_at", "pk"))
+    alerts = list(Alert.objects.shown().select_related("page", "page__locale").order_by("starts_at", "pk"))
     pages = localized_pages(alerts)
     for alert in alerts:
         geometry, _line = where(alert, features, pages)
@@ -118,11 +124,32 @@ def next_change():
     return Alert.objects.next_change()
 
 
+CACHE_KEY = "reports:alerts-pending"
+CACHE_SECONDS = 300
+
+
+def forget_cached(**kwargs) -> None:
+    """post_save/post_delete of an alert: the next page reads the alerts again (after the commit
+    too, so a read racing the editor's transaction cannot keep the old list)."""
+    from django.db import transaction
+
+    cache.delete(CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+
+
 def pending(now, keep=None) -> tuple[list[Alert], object]:
-    """(alerts shown now, the next time that changes), from one query; `keep(alerts)` chooses the
-    alerts that matter (those of one route), so another route's alert does not shorten its cache."""
+    """(alerts shown now, the next time that changes); `keep(alerts)` chooses the alerts that
+    matter (those of one route), so another route's alert does not shorten its cache.
+
+    The alerts not yet ended are read once and kept in the cache (Redis in production) until one is
+    saved or deleted, or CACHE_SECONDS pass: every page shows them, and without this each page's
+    render would pay a query for what rarely changes."""
     ahead = AHEAD
-    alerts = list(Alert.objects.filter(ends_at__gt=now).select_related("page").order_by("starts_at", "pk"))
+    alerts = cache.get(CACHE_KEY)
+    if alerts is None:
+        alerts = list(Alert.objects.filter(ends_at__gt=now).select_related("page", "page__locale").order_by("starts_at", "pk"))
+        cache.set(CACHE_KEY, alerts, CACHE_SECONDS)
+    alerts = [a for a in alerts if a.ends_at > now]
     if keep is not None:
         alerts = keep(alerts)
     times = [t for a in alerts for t in (a.starts_at - ahead, a.starts_at, a.ends_at) if t > now]

@@ -31,3 +31,10 @@ class ReportsConfig(AppConfig):
         registry.register_related("alerts", alerts.alerts_for)
         registry.register_dependents("reports.Alert", alerts.pages_showing)
         registry.register_demo("reports", demo.load, order=60)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from reports.models import Alert
+
+        post_save.connect(alerts.forget_cached, sender=Alert, dispatch_uid="reports-alerts-cache-save")
+        post_delete.connect(alerts.forget_cached, sender=Alert, dispatch_uid="reports-alerts-cache-delete")

@@ -173,7 +173,7 @@ class AlertFeed(Feed):
         return _("线路封闭、施工、天气、拥挤和活动提醒，到结束时间自动撤下。")
 
     def items(self):
-        return list(Alert.objects.shown().select_related("page").order_by("-starts_at")[:50])
+        return list(Alert.objects.shown().select_related("page", "page__locale").order_by("-starts_at")[:50])
 
     def item_title(self, item):
         return f"[{item.get_kind_display()}] {item.display_title}"
