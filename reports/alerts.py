@@ -16,7 +16,7 @@ from wagtail.models import Page
 from portal.cache import changes_at
 from portal.geo import distance_to_geometry_km, feature, iter_lines, point
 from reports.models import SHOWN_AHEAD as AHEAD
-from reports.models import Alert
+from reports.models import Alert, next_change_of
 
 
 def _features_by_url() -> dict[str, dict]:
@@ -152,8 +152,7 @@ def pending(now, keep=None) -> tuple[list[Alert], object]:
     alerts = [a for a in alerts if a.ends_at > now]
     if keep is not None:
         alerts = keep(alerts)
-    times = [t for a in alerts for t in (a.starts_at - ahead, a.starts_at, a.ends_at) if t > now]
-    return [a for a in alerts if a.starts_at <= now + ahead], min(times, default=None)
+    return [a for a in alerts if a.starts_at <= now + ahead], next_change_of([(a.starts_at, a.ends_at) for a in alerts], now)
 
 
 def _touches(alert: Alert, page: Page, features: dict) -> bool:

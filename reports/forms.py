@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import uuid
 from io import BytesIO
 
 from django import forms
@@ -140,7 +139,3 @@ class OwnerAnswerForm(forms.ModelForm):
         if len(value) < 2:
             raise ValidationError(_("请写下您的答复。"))
         return value
-
-
-def new_form_token() -> uuid.UUID:
-    return uuid.uuid4()

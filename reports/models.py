@@ -268,6 +268,12 @@ class AlertKind(models.TextChoices):
 SHOWN_AHEAD = datetime.timedelta(days=2)
 
 
+def next_change_of(spans, now):
+    """The next time an alert of `spans` ((starts, ends) pairs) is announced (即将), starts or
+    ends after `now`: until then a page showing them stays the same. None when nothing changes."""
+    return min((t for starts, ends in spans for t in (starts - SHOWN_AHEAD, starts, ends) if t > now), default=None)
+
+
 class AlertQuerySet(models.QuerySet):
     def current(self, now=None):
         now = now or timezone.now()
@@ -282,9 +288,7 @@ class AlertQuerySet(models.QuerySet):
         """The next time one of these alerts appears (as 即将 or in force) or ends: until then a
         page showing them is the same."""
         now = now or timezone.now()
-        ahead = SHOWN_AHEAD
-        times = [t for s, e in self.filter(ends_at__gt=now).values_list("starts_at", "ends_at") for t in (s - ahead, s, e) if t > now]
-        return min(times, default=None)
+        return next_change_of(self.filter(ends_at__gt=now).values_list("starts_at", "ends_at"), now)
 
 
 class Alert(models.Model):
