@@ -8,6 +8,7 @@ so filtering and sorting are SQL, not Python.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -71,6 +72,55 @@ class Amenity(models.TextChoices):
     ACCESSIBLE = "accessible", _("无障碍客房")
     PETS = "pets", _("可带宠物")
     MOBILE_PAY = "mobile-pay", _("微信/支付宝")
+
+
+class Rule(models.TextChoices):
+    YES = "yes", _("欢迎")
+    ASK = "ask", _("请先咨询")
+    NO = "no", _("不接待")
+
+
+class Smoking(models.TextChoices):
+    NO = "no", _("全部禁烟")
+    OUTSIDE = "outside", _("仅限室外吸烟")
+    YES = "yes", _("允许吸烟")
+
+
+class Cancellation(models.TextChoices):
+    """The three terms Airbnb and 途家 offer, with days before arrival, so visitors compare like with like."""
+
+    FLEXIBLE = "flexible", _("宽松：入住前1天免费取消")
+    MODERATE = "moderate", _("适中：入住前5天免费取消")
+    STRICT = "strict", _("严格：入住前14天免费取消，之后不退")
+
+
+class DayStatus(models.TextChoices):
+    """A room type on one night. 可订 is the absence of a row, so a new room is bookable everywhere."""
+
+    FREE = "free", _("可订")
+    FULL = "full", _("满房")
+    CLOSED = "closed", _("不营业")
+
+
+class Season(models.TextChoices):
+    PEAK = "peak", _("旺季")
+    FESTIVAL = "festival", _("节庆")
+
+
+class LicenceKind(models.TextChoices):
+    """The licences LB/T 065-2019 and GB/T 41648-2022 expect a homestay to hold."""
+
+    BUSINESS = "business", _("营业执照")
+    SPECIAL_TRADE = "special_trade", _("特种行业许可证")
+    FIRE = "fire", _("消防")
+    HEALTH = "health", _("卫生")
+
+
+class InquiryStatus(models.TextChoices):
+    NEW = "new", _("新")
+    REPLIED = "replied", _("已回复")
+    CONFIRMED = "confirmed", _("已确认")
+    DECLINED = "declined", _("已拒绝")
 
 
 class HomestayPageQuerySet(PageQuerySet):
@@ -142,6 +192,18 @@ class HomestayPage(RoutablePageMixin, BasePage):
     open_season = models.CharField(_("营业季节"), max_length=80, blank=True, default="全年", help_text=_("例如：全年，或 5月—10月"))
     languages = models.CharField(_("服务语言"), max_length=120, blank=True, default="普通话", help_text=_("例如：普通话、青海话、藏语、英语"))
     house_rules = models.TextField(_("入住须知"), blank=True)
+    children = models.CharField(_("儿童"), max_length=10, choices=Rule.choices, default=Rule.YES)
+    pets = models.CharField(_("宠物"), max_length=10, choices=Rule.choices, default=Rule.ASK)
+    smoking = models.CharField(_("吸烟"), max_length=10, choices=Smoking.choices, default=Smoking.OUTSIDE)
+    max_guests = models.PositiveSmallIntegerField(
+        _("最多入住人数"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text=_("整家民宿一次最多接待几位客人；不填则按各房间可住人数之和。"),
+    )
+    cancellation = models.CharField(_("取消政策"), max_length=10, choices=Cancellation.choices, default=Cancellation.MODERATE)
+    cancellation_note = models.CharField(_("取消政策补充说明"), max_length=200, blank=True, help_text=_("例如：节庆期间预付定金不退。"))
 
     # Contact (public)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=[validate_phone], help_text=PHONE_HELP)
@@ -188,9 +250,18 @@ class HomestayPage(RoutablePageMixin, BasePage):
                 FieldRowPanel([FieldPanel("open_season"), FieldPanel("languages")]),
                 FieldPanel("meals"),
                 FieldPanel("specialities"),
+                FieldRowPanel([FieldPanel("children"), FieldPanel("pets"), FieldPanel("smoking")]),
+                FieldRowPanel([FieldPanel("max_guests"), FieldPanel("cancellation")]),
+                FieldPanel("cancellation_note"),
                 FieldPanel("house_rules"),
             ],
             heading=_("入住信息"),
+        ),
+        InlinePanel(
+            "seasons",
+            heading=_("旺季与节庆日期"),
+            label=_("时段"),
+            help_text=_("这些日期按各房间的“旺季价”或“节庆价”收费；没填的日子按平日价，周五、周六晚按周末价。"),
         ),
         FieldRowPanel([FieldPanel("phone"), FieldPanel("wechat_id")], heading=_("联系方式")),
         MultipleChooserPanel("gallery_images", chooser_field_name="image", heading=_("相册"), label=_("照片")),
@@ -408,14 +479,36 @@ class HomestayRoom(Orderable):
     price_per_night = models.PositiveIntegerField(
         _("每晚价格（元）"), validators=[MinValueValidator(1), MaxValueValidator(100_000)], help_text=_("人民币，整数")
     )
+    weekend_price = models.PositiveIntegerField(
+        _("周末价（元）"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100_000)], help_text=_("周五、周六晚；不填按平日价")
+    )
+    peak_price = models.PositiveIntegerField(
+        _("旺季价（元）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text=_("“旺季”时段内每晚；不填按平日或周末价"),
+    )
+    festival_price = models.PositiveIntegerField(
+        _("节庆价（元）"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100_000)], help_text=_("“节庆”时段内每晚；不填按旺季价")
+    )
     photos = StreamField([("photo", ImageChooserBlock(label=_("照片")))], blank=True, verbose_name=_("房间照片"))
 
     panels = [
         FieldRowPanel([FieldPanel("room_type"), FieldPanel("beds")]),
         FieldRowPanel([FieldPanel("capacity"), FieldPanel("price_per_night")]),
+        FieldRowPanel([FieldPanel("weekend_price"), FieldPanel("peak_price"), FieldPanel("festival_price")]),
         FieldPanel("photos"),
     ]
-    api_fields = [APIField("room_type"), APIField("beds"), APIField("capacity"), APIField("price_per_night")]
+    api_fields = [
+        APIField("room_type"),
+        APIField("beds"),
+        APIField("capacity"),
+        APIField("price_per_night"),
+        APIField("weekend_price"),
+        APIField("peak_price"),
+        APIField("festival_price"),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("房间")
@@ -423,6 +516,17 @@ class HomestayRoom(Orderable):
 
     def __str__(self):
         return f"{self.room_type} ¥{self.price_per_night}"
+
+    def price_on(self, night, season: str | None = None) -> int:
+        """The price of the night starting on `night`; `season` is the house's season that night
+        (see HomestayPage.season_on). 节庆 falls back to 旺季, both to the weekday/weekend price."""
+        if season == Season.FESTIVAL and self.festival_price:
+            return self.festival_price
+        if season in (Season.FESTIVAL, Season.PEAK) and self.peak_price:
+            return self.peak_price
+        if night.weekday() in (4, 5) and self.weekend_price:  # Friday and Saturday nights
+            return self.weekend_price
+        return self.price_per_night
 
     @property
     def photo_ids(self) -> list[int]:
@@ -432,6 +536,131 @@ class HomestayRoom(Orderable):
             if isinstance(value, int):
                 ids.append(value)
         return ids
+
+
+class SeasonPeriod(Orderable):
+    """A date range the house charges 旺季 or 节庆 prices: content, so it is reviewed like the rest."""
+
+    page = ParentalKey(HomestayPage, on_delete=models.CASCADE, related_name="seasons")
+    kind = models.CharField(_("类型"), max_length=10, choices=Season.choices, default=Season.PEAK)
+    name = models.CharField(_("名称"), max_length=60, blank=True, help_text=_("例如：暑期、老爷山花儿会"))
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"), help_text=_("含这一天的晚上"))
+
+    panels = [FieldRowPanel([FieldPanel("kind"), FieldPanel("name")]), FieldRowPanel([FieldPanel("start"), FieldPanel("end")])]
+    api_fields = [APIField("kind"), APIField("name"), APIField("start"), APIField("end")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("旺季与节庆时段")
+        verbose_name_plural = _("旺季与节庆时段")
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("结束日期不能早于开始日期。")})
+        if self.start and self.end and (self.end - self.start).days > 366:
+            raise ValidationError({"end": _("一个时段最长一年。")})
+
+
+class RoomNight(models.Model):
+    """A room type that is not bookable on one night (满房 or 不营业); no row means 可订.
+
+    Not a page's inline row: availability changes daily and is not reviewed, so it never makes a
+    revision or enters the workflow. Saving one still purges the listing (registered dependents),
+    because the listing shows the next 90 days.
+    """
+
+    room = models.ForeignKey(HomestayRoom, on_delete=models.CASCADE, related_name="nights", verbose_name=_("房间"))
+    date = models.DateField(_("日期"), db_index=True, help_text=_("这一天入住的晚上"))
+    status = models.CharField(_("房态"), max_length=10, choices=[c for c in DayStatus.choices if c[0] != DayStatus.FREE])
+    source = models.CharField(
+        _("来源"), max_length=10, choices=[("owner", _("业主设置")), ("ical", _("外部日历")), ("inquiry", _("确认的咨询"))], default="owner"
+    )
+    inquiry = models.ForeignKey("Inquiry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("咨询"))
+    updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("房态")
+        verbose_name_plural = _("房态")
+        constraints = [models.UniqueConstraint(fields=["room", "date"], name="homestays_roomnight_unique")]
+        indexes = [models.Index(fields=["date", "room"])]
+
+    def __str__(self):
+        return f"{self.room} {self.date} {self.get_status_display()}"
+
+
+class CalendarImport(models.Model):
+    """An OTA's calendar (Airbnb, Booking, 途家…) whose booked dates mark a room type full.
+
+    Kept out of the page: the URL is the owner's private link and pasting it is not content to review.
+    """
+
+    room = models.OneToOneField(HomestayRoom, on_delete=models.CASCADE, related_name="calendar_import", verbose_name=_("房间"))
+    url = models.URLField(_("外部日历地址 (iCal)"), max_length=1000, help_text=_("在 Airbnb、Booking 或途家后台“导出日历”得到的以 .ics 结尾的链接"))
+    fetched_at = models.DateTimeField(_("上次读取"), null=True, blank=True)
+    ok_at = models.DateTimeField(_("上次成功"), null=True, blank=True)
+    error = models.CharField(_("读取错误"), max_length=300, blank=True)
+    error_notified = models.BooleanField(_("已通知业主"), default=False)
+    nights = models.PositiveIntegerField(_("导入的晚数"), default=0)
+
+    page_cache_ignore = True  # the nights it writes purge the listing, not this row
+
+    class Meta:
+        verbose_name = _("外部日历")
+        verbose_name_plural = _("外部日历")
+
+    def __str__(self):
+        return f"{self.room}: {self.url}"
+
+
+def licence_path(instance, filename: str) -> str:
+    import uuid
+
+    ext = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "bin"
+    return f"licences/{instance.listing_id}/{uuid.uuid4().hex}.{ext}"
+
+
+def private_storage():
+    """Licence scans live outside MEDIA_ROOT and are served only through a view that checks who asks."""
+    from django.conf import settings
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PORTAL_PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+class Licence(models.Model):
+    """One licence of a listing: the owner enters it, an editor verifies it, the public sees a badge
+    until it expires. Not page content: verifying must not wait for (or create) a page revision."""
+
+    listing = models.ForeignKey(HomestayPage, on_delete=models.CASCADE, related_name="licences", verbose_name=_("民宿"))
+    kind = models.CharField(_("证照"), max_length=20, choices=LicenceKind.choices)
+    number = models.CharField(_("编号"), max_length=60)
+    expires = models.DateField(_("有效期至"), null=True, blank=True, help_text=_("长期有效的不填"))
+    scan = models.FileField(_("扫描件"), upload_to=licence_path, storage=private_storage, blank=True, help_text=_("照片或 PDF，不公开，只给编辑核验用"))
+    verified_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("核验人"))
+    note = models.CharField(_("编辑备注"), max_length=200, blank=True)
+    reminded_for = models.DateField(_("已提醒的到期日"), null=True, blank=True, editable=False)
+    created = models.DateTimeField(_("提交时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("证照")
+        verbose_name_plural = _("证照")
+        constraints = [models.UniqueConstraint(fields=["listing", "kind"], name="homestays_licence_unique_kind")]
+        ordering = ["listing_id", "kind"]
+
+    def __str__(self):
+        return f"{self.listing} · {self.get_kind_display()}"
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    def expired(self, today=None) -> bool:
+        return self.expires is not None and self.expires < (today or timezone.localdate())
+
+    def shows_badge(self, today=None) -> bool:
+        return self.verified and not self.expired(today)
 
 
 class HomestayGalleryImage(Orderable):
@@ -464,6 +693,11 @@ class Inquiry(models.Model):
     # inquiry. Unique so that concurrent submits are told apart by the database itself; empty for
     # submissions from pages cached before tokens existed.
     form_token = models.UUIDField(_("表单令牌"), null=True, blank=True, unique=True, editable=False)
+    room = models.ForeignKey(HomestayRoom, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("房型"))
+    status = models.CharField(_("状态"), max_length=10, choices=InquiryStatus.choices, default=InquiryStatus.NEW, db_index=True)
+    replied_at = models.DateTimeField(_("首次回复时间"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("状态更新时间"), null=True, blank=True)
+    owner_note = models.CharField(_("业主备注"), max_length=300, blank=True, help_text=_("只有业主和编辑看得到"))
 
     # An inquiry never shows on public pages: saving one must not purge the page cache.
     page_cache_ignore = True

@@ -20,6 +20,7 @@ from wagtail.admin.action_menu import SubmitForModerationMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
+from homestays import admin_calendar, admin_licences  # noqa: F401 - their hooks register on import
 from homestays.admin_views import (
     InquiryViewSet,
     InviteOwnerView,
@@ -32,7 +33,7 @@ from homestays.models import HomestayPage
 from homestays.owners import is_owner_only
 
 # What an owner's sidebar keeps: their pages, their photos, their inquiries.
-OWNER_MENU_ITEMS = {"explorer", "images", "homestay-inquiries"}
+OWNER_MENU_ITEMS = {"explorer", "images", "homestay-inquiries", "homestay-calendar", "homestay-licences"}
 
 
 @hooks.register("register_admin_viewset")

@@ -23,7 +23,8 @@ class NewsConfig(AppConfig):
         registry.register_collection("latest_news", _("最新资讯"), providers.latest_news)
         registry.register_related("events", providers.related_events)
         registry.register_related("news", providers.related_news)
-        registry.register_related("feeds", providers.feed_links)  # <link rel="alternate"> on the home page
+        registry.register_related("feeds", providers.feed_links)
+        registry.register_date_marks(providers.festival_days)  # <link rel="alternate"> on the home page
         # A news item shows on the pages it is about, and they show it (portal.cache purges both).
         registry.register_dependents("news.NewsPage", providers.pages_it_is_about)
         registry.register_dependents("*", providers.news_about)

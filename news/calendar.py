@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -26,7 +25,9 @@ PRODID = "-//Xining Rural Portal//xining-rural news//ZH"
 def event_component(page, request) -> Event:
     event = Event()
     event.add("uid", page.ics_uid)
-    stamp = page.last_published_at or page.latest_revision_created_at or timezone.now()
+    # A page put live without a revision (an import, a fixture) has no publication time; its start
+    # stands in rather than now(), which would make every download of the same content differ.
+    stamp = page.last_published_at or page.latest_revision_created_at or page.first_published_at or _start(page)
     event.add("dtstamp", stamp.astimezone(datetime.UTC))
     event.add("last-modified", stamp.astimezone(datetime.UTC))
     if page.all_day:
@@ -60,6 +61,12 @@ def event_component(page, request) -> Event:
     event.add("status", "CONFIRMED")
     event.add("transp", "TRANSPARENT")
     return event
+
+
+def _start(page) -> datetime.datetime:
+    if page.all_day:
+        return datetime.datetime.combine(page.first_day, datetime.time(), tzinfo=local_tz())
+    return page.event_start
 
 
 def build_calendar(events, request, name: str) -> Calendar:

@@ -109,3 +109,26 @@ def news_about(instance) -> list:
     if not isinstance(instance, Page):
         return []
     return list(NewsPage.objects.filter(related_links__page=instance.pk).distinct())
+
+
+def festival_days(first, last) -> list[dict]:
+    """Live events running on any day from `first` to `last` (dates), as their local dates: what a
+    homestay's calendar marks so owners see the 花儿会 weekend coming."""
+    import datetime
+
+    from news.models import local_tz
+
+    tz = local_tz()
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(last, datetime.time.max, tzinfo=tz)
+    ends_after = Q(event_end__gte=start) | Q(event_end__isnull=True, event_start__gte=start)
+    events = _news().filter(ends_after, is_event=True, event_start__lte=end).order_by("event_start", "pk")[:50]
+    return [
+        {
+            "start": timezone.localtime(e.event_start, tz).date(),
+            "end": timezone.localtime(e.event_end or e.event_start, tz).date(),
+            "title": e.title,
+            "url": e.get_url() or "",
+        }
+        for e in events
+    ]

@@ -119,6 +119,18 @@ class Registry:
     # callables(url, request) -> {"label", "href"} or None: a link a page shows beside a place it
     # presents (the page itself, a route's stop, a station): "report a problem here".
     place_actions: list[Callable[..., Any]] = field(default_factory=list)
+    # callables(first, last) -> [{"start", "end", "title", "url"}]: dated happenings (festivals)
+    # that other apps mark on their calendars (a homestay's availability, its 节庆 prices).
+    date_marks: list[Callable[..., Any]] = field(default_factory=list)
+
+    def register_date_marks(self, provider: Callable[..., Any]) -> None:
+        if provider not in self.date_marks:
+            self.date_marks.append(provider)
+
+    def marks_between(self, first, last) -> list[dict]:
+        """Every app's dated happenings touching first … last (dates, inclusive), by start date."""
+        found = [mark for provider in self.date_marks for mark in provider(first, last)]
+        return sorted(found, key=lambda m: (m["start"], str(m["title"])))
 
     def register_layer(self, layer: Layer) -> Layer:
         self.layers[layer.name] = layer
