@@ -2,31 +2,60 @@
 
 from __future__ import annotations
 
+import statistics
+
+from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views.generic import HistoryView, IndexView, InspectView, UsageView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.log_actions import log
 from wagtail.models import TaskState, WorkflowState
 from wagtail.permissions import policy_registry
 
+from homestays.availability import set_nights, source_rooms
 from homestays.forms import InviteOwnerForm, TransferOwnerForm
-from homestays.models import MANAGE_PERMISSION, HomestayIndexPage, HomestayPage, Inquiry
+from homestays.models import MANAGE_PERMISSION, DayStatus, HomestayIndexPage, HomestayPage, Inquiry, InquiryStatus
 from homestays.owners import grant_listing, invite_owner, is_owner, listings_for, set_password_url
 from homestays.permissions import sees_all_inquiries
 from portal.spreadsheets import SafeSpreadsheetExportMixin
+
+
+class InquiryStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), choices=InquiryStatus.choices)
+    room = forms.ModelChoiceField(label=_("房型"), queryset=None, required=False, empty_label=_("（未定）"))
+    mark_full = forms.BooleanField(label=_("把这几晚设为满房"), required=False, initial=True)
+    owner_note = forms.CharField(label=_("备注（只有业主和编辑看得到）"), max_length=300, required=False)
+
+    def __init__(self, *args, inquiry, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inquiry = inquiry
+        self.fields["room"].queryset = inquiry.listing.rooms.all()
+        self.fields["room"].initial = inquiry.room_id
+        self.fields["status"].initial = inquiry.status
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == InquiryStatus.CONFIRMED and cleaned.get("mark_full") and cleaned.get("room") is None:
+            self.add_error("room", _t("要把日期设为满房，请选择房型。"))
+        if cleaned.get("status") == InquiryStatus.NEW and self.inquiry.status != InquiryStatus.NEW:
+            self.add_error("status", _t("已回复的咨询不能改回“新”。"))
+        return cleaned
 
 
 def can_manage(user) -> bool:
@@ -147,8 +176,141 @@ class InquiryIndexView(OwnInquiriesMixin, SafeSpreadsheetExportMixin, IndexView)
 
 
 class InquiryInspectView(OwnInquiriesMixin, InspectView):
+    template_name = "homestays/admin/inquiry_inspect.html"
+
     def get_object(self, queryset=None):
         return get_object_or_404(self.visible_inquiries(), pk=self.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        inquiry = self.object
+        rooms = list(inquiry.listing.rooms.all())
+        context.update(
+            {
+                "inquiry": inquiry,
+                "status_form": InquiryStatusForm(inquiry=inquiry),
+                "status_url": reverse("homestays_inquiry_status", args=(inquiry.pk,)),
+                "rooms": rooms,
+                "overdue": inquiry_overdue(inquiry),
+            }
+        )
+        return context
+
+
+# --------------------------------------------------------------------------------- inquiry status
+
+REPLY_WITHIN = timezone.timedelta(hours=48)
+
+
+def inquiry_overdue(inquiry, now=None) -> bool:
+    """A new inquiry nobody answered within 48 hours: what the editors chase."""
+    return inquiry.status == InquiryStatus.NEW and inquiry.created < (now or timezone.now()) - REPLY_WITHIN
+
+
+class InquiryStatusView(OwnInquiriesMixin, View):
+    """新 → 已回复 → 已确认 / 已拒绝, set by the listing's owner or an editor. Confirming can mark
+    the stay's nights full in one step (availability.set_nights, source "inquiry"), which is not a
+    content change: no revision, no review."""
+
+    pk_url_kwarg = "pk"
+
+    def post(self, request, pk):
+        inquiry = self.get_object()
+        form = InquiryStatusForm(request.POST, inquiry=inquiry)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(reverse("homestay_inquiries:inspect", args=(inquiry.pk,)))
+        status = form.cleaned_data["status"]
+        now = timezone.now()
+        with transaction.atomic():
+            inquiry.status = status
+            inquiry.status_changed_at = now
+            if inquiry.replied_at is None and status != InquiryStatus.NEW:
+                inquiry.replied_at = now
+            inquiry.owner_note = form.cleaned_data.get("owner_note") or inquiry.owner_note
+            room = form.cleaned_data.get("room")
+            if room is not None:
+                inquiry.room = room
+            inquiry.save(update_fields=["status", "status_changed_at", "replied_at", "owner_note", "room"])
+            log(instance=inquiry, action="wagtail.edit", user=request.user, data={"status": status})
+            marked = 0
+            if status == InquiryStatus.CONFIRMED and form.cleaned_data.get("mark_full") and room is not None:
+                source = source_rooms(inquiry.listing, [room]).get(room.pk, room)
+                marked = set_nights(source, inquiry.arrival, inquiry.departure - timezone.timedelta(days=1), DayStatus.FULL, source="inquiry", inquiry=inquiry)
+        label = InquiryStatus(status).label
+        if marked:
+            messages.success(request, _t("已标记为“%(status)s”，%(room)s %(n)d 晚已设为满房。") % {"status": label, "room": room.room_type, "n": marked})
+        else:
+            messages.success(request, _t("已标记为“%(status)s”。") % {"status": label})
+        return redirect(reverse("homestay_inquiries:inspect", args=(inquiry.pk,)))
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.visible_inquiries(), pk=self.kwargs["pk"])
+
+
+def reply_times(since_days: int = 90, now=None) -> list[dict]:
+    """Each house's median time to first reply over the last `since_days`, and its inquiries left
+    unanswered past 48 hours. Two queries, whatever the number of houses."""
+    now = now or timezone.now()
+    rows = Inquiry.objects.filter(created__gte=now - timezone.timedelta(days=since_days)).values_list("listing_id", "created", "replied_at", "status")
+    by_house: dict[int, dict] = {}
+    for listing_id, created, replied_at, status in rows:
+        house = by_house.setdefault(listing_id, {"waits": [], "total": 0, "overdue": 0, "new": 0})
+        house["total"] += 1
+        if replied_at is not None:
+            house["waits"].append((replied_at - created).total_seconds())
+        elif status == InquiryStatus.NEW:
+            house["new"] += 1
+            if created < now - REPLY_WITHIN:
+                house["overdue"] += 1
+    pages = HomestayPage.objects.filter(pk__in=by_house).select_related("owner").in_bulk()
+    result = []
+    for listing_id, house in by_house.items():
+        page = pages.get(listing_id)
+        if page is None:
+            continue
+        waits = house["waits"]
+        median = statistics.median(waits) if waits else None
+        result.append(
+            {
+                "page": page,
+                "total": house["total"],
+                "answered": len(waits),
+                "new": house["new"],
+                "overdue": house["overdue"],
+                "median_hours": None if median is None else round(median / 3600, 1),
+            }
+        )
+    return sorted(result, key=lambda r: (-r["overdue"], -(r["median_hours"] or 0), r["page"].title))
+
+
+class ReplyTimesView(ManageRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    """For editors: how fast each house answers, and which leave travellers waiting."""
+
+    template_name = "homestays/admin/reply_times.html"
+    page_title = _("民宿回复速度")
+    header_icon = "time"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["houses"] = reply_times()
+        context["reply_hours"] = int(REPLY_WITHIN.total_seconds() // 3600)
+        return context
+
+
+class OverdueInquiriesPanel(Component):
+    """Editors' dashboard: houses with inquiries unanswered for 48 hours."""
+
+    name = "homestay_overdue_inquiries"
+    order = 60
+    template_name = "homestays/admin/overdue_inquiries_panel.html"
+
+    def get_context_data(self, parent_context=None):
+        cutoff = timezone.now() - REPLY_WITHIN
+        overdue = Inquiry.objects.filter(status=InquiryStatus.NEW, created__lt=cutoff).select_related("listing").order_by("created")
+        return {"overdue": list(overdue[:10]), "count": overdue.count(), "times_url": reverse("homestays_reply_times")}
 
 
 class InquiryHistoryView(OwnInquiriesMixin, HistoryView):
@@ -176,6 +338,7 @@ class InquiryViewSet(ModelViewSet):
     list_display = [
         "name",  # a field name, so Wagtail links it to the inspect view (nobody edits inquiries)
         Column("listing", label=_("民宿")),
+        Column("status_label", label=_("状态"), accessor="status_label"),
         Column("arrival", label=_("入住")),  # the date itself: DateColumn would say "刚刚" for the future
         Column("departure", label=_("离店")),
         Column("guests", label=_("人数")),
@@ -183,9 +346,23 @@ class InquiryViewSet(ModelViewSet):
         DateColumn("created", label=_("提交时间")),
         BooleanColumn("notified", label=_("已邮件通知")),
     ]
-    list_filter = ["notified"]
+    list_filter = ["status", "notified"]
     ordering = ["-created"]
-    list_export = ["listing.title", "name", "phone", "arrival", "departure", "guests", "message", "consent", "created", "notified", "notify_attempts"]
+    list_export = [
+        "listing.title",
+        "name",
+        "phone",
+        "arrival",
+        "departure",
+        "guests",
+        "message",
+        "consent",
+        "created",
+        "status",
+        "replied_at",
+        "notified",
+        "notify_attempts",
+    ]
     export_headings = {
         "listing.title": "民宿 listing",
         "name": "称呼 name",
@@ -198,9 +375,27 @@ class InquiryViewSet(ModelViewSet):
         "created": "提交时间 created",
         "notified": "已通知 notified",
         "notify_attempts": "通知次数 attempts",
+        "status": "状态 status",
+        "replied_at": "首次回复 replied",
     }
     export_filename = "homestay-inquiries"
-    inspect_view_fields = ["listing", "name", "phone", "arrival", "departure", "guests", "message", "consent", "created", "notified", "last_notify_error"]
+    inspect_view_fields = [
+        "listing",
+        "status",
+        "name",
+        "phone",
+        "arrival",
+        "departure",
+        "guests",
+        "room",
+        "message",
+        "consent",
+        "created",
+        "replied_at",
+        "owner_note",
+        "notified",
+        "last_notify_error",
+    ]
     form_fields = ["listing", "name", "phone", "arrival", "departure", "guests", "message", "consent"]
 
 

@@ -12,7 +12,7 @@ class HomestaysConfig(AppConfig):
         from django.db.models.signals import post_save
         from wagtail.permissions import register_permission_policy
 
-        from homestays import demo, layers
+        from homestays import demo, layers, licences
         from homestays.models import NEARBY_ROUTES_KM, HomestayIndexPage, Inquiry
         from homestays.permissions import InquiryPermissionPolicy
         from homestays.workflow import assign_homestay_workflow
@@ -32,6 +32,7 @@ class HomestaysConfig(AppConfig):
                 kinds={"homestay": _("民宿")},
                 glyph="宿",
                 kind_glyphs={"homestay": "宿"},
+                select=layers.select_free,  # ?checkin=&checkout=&guests=
             )
         )
         registry.register_home_section("homestays.HomestayIndexPage")
@@ -40,4 +41,6 @@ class HomestaysConfig(AppConfig):
         registry.register_nearby("homestays", ("routes",), km=NEARBY_ROUTES_KM)
         registry.register_collection("featured_homestays", _("河湟精品民宿推荐"), layers.featured_homestays)
         register_permission_policy(Inquiry, InquiryPermissionPolicy(Inquiry))
+        # A verified licence is a badge on its listing (in every language).
+        registry.register_dependents("homestays.Licence", licences.licence_pages)
         post_save.connect(assign_homestay_workflow, sender=HomestayIndexPage, dispatch_uid="homestays-assign-workflow")

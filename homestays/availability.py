@@ -28,6 +28,22 @@ def nights(checkin: dt.date, checkout: dt.date) -> list[dt.date]:
     return [checkin + dt.timedelta(days=i) for i in range((checkout - checkin).days)]
 
 
+def source_rooms(page, rooms: list) -> dict[int, HomestayRoom]:
+    """{room id: the room whose nights count} for `rooms` of `page`.
+
+    Availability is kept once per house, on the rooms of its default-language page (where owners
+    and the admin calendar work); a translation's rooms are the same rooms in the same order, so
+    they map by position. One query for a translation, none for the default-language page.
+    """
+    from portal.i18n import default_language, language_of
+
+    if language_of(page) == default_language():
+        return {r.pk: r for r in rooms}
+    source = HomestayRoom.objects.filter(page__translation_key=page.translation_key, page__locale__language_code=default_language())
+    source = list(source.order_by("sort_order", "pk"))
+    return {r.pk: source[i] for i, r in enumerate(rooms) if i < len(source)}
+
+
 def _blocked(checkin, checkout):
     return RoomNight.objects.filter(room=OuterRef("pk"), date__gte=checkin, date__lt=checkout)
 
@@ -41,7 +57,11 @@ def with_free_capacity(listings, checkin: dt.date, checkout: dt.date, guests: in
     """Listings with at least one room type free for the whole stay, annotated with `free_capacity`
     (beds in the free room types) and kept only when that holds `guests` (guests may take several
     rooms). One sub-query per listing row inside the same SELECT: the query count does not grow."""
-    capacity = free_rooms_query(checkin, checkout).filter(page=OuterRef("pk")).order_by().values("page").annotate(total=Sum("capacity")).values("total")
+    from portal.i18n import default_language
+
+    # The default-language page's rooms for any translation of the house (source_rooms).
+    source = {"page__translation_key": OuterRef("translation_key"), "page__locale__language_code": default_language()}
+    capacity = free_rooms_query(checkin, checkout).filter(**source).order_by().values("page").annotate(total=Sum("capacity")).values("total")
     listings = listings.annotate(free_capacity=Coalesce(Subquery(capacity, output_field=IntegerField()), Value(0)))
     listings = listings.filter(free_capacity__gte=max(1, guests or 1))
     max_guests_ok = Q(max_guests__isnull=True) | Q(max_guests__gte=guests or 1)

@@ -13,7 +13,20 @@ import datetime as dt
 
 from django.utils import timezone
 
-from homestays.models import County, Grade, HomestayGalleryImage, HomestayIndexPage, HomestayPage, HomestayRoom, Inquiry
+from homestays.models import (
+    County,
+    DayStatus,
+    Grade,
+    HomestayGalleryImage,
+    HomestayIndexPage,
+    HomestayPage,
+    HomestayRoom,
+    Inquiry,
+    InquiryStatus,
+    RoomNight,
+    Season,
+    SeasonPeriod,
+)
 from homestays.owners import grant_listing, make_owner, owner_collection
 from portal.demo import demo_image
 
@@ -410,6 +423,8 @@ def load(ctx):
             continue
         _create_listing(index, spec, n, users, ctx)
     _demo_inquiries(users.get("owner1"))
+    _demo_nights(timezone.localdate())
+    _demo_licences(users.get("editor"), timezone.localdate())
     return index
 
 
@@ -489,6 +504,10 @@ def _create_listing(index, spec, n, users, ctx):
                 beds=room.beds,
                 capacity=room.capacity,
                 price_per_night=room.price_per_night,
+                # Demo season prices: weekends about a fifth more, summer a third, festivals half again.
+                weekend_price=_round10(room.price_per_night * 1.2),
+                peak_price=_round10(room.price_per_night * 1.3),
+                festival_price=_round10(room.price_per_night * 1.5),
                 photos=[("photo", room_photo)],
             )
         )
@@ -502,6 +521,8 @@ def _create_listing(index, spec, n, users, ctx):
             collection=collection,
         )
         page.gallery_images.add(HomestayGalleryImage(sort_order=order, image=image, caption=label))
+    for order, period in enumerate(_demo_seasons(timezone.localdate())):
+        page.seasons.add(SeasonPeriod(sort_order=order, **period))
     page.live = spec["state"] == "live"
     index.add_child(instance=page)
     if spec["owner"].startswith("owner") and owner:
@@ -518,6 +539,88 @@ def _create_listing(index, spec, n, users, ctx):
     ctx.log(f"Created homestay /homestays/{spec['slug']}/ ({spec['state']}, owner {owner.username if owner else '-'})")
 
 
+def _round10(value: float) -> int:
+    return int(round(value / 10.0) * 10)
+
+
+# 春节 (Spring Festival, the first day of the lunar year) by year: the one festival week every
+# homestay prices, and within the next 90 days for most of the winter.
+SPRING_FESTIVAL = {2026: (2, 17), 2027: (2, 6), 2028: (1, 26), 2029: (2, 13), 2030: (2, 3), 2031: (1, 23), 2032: (2, 11)}
+
+
+def _demo_seasons(today: dt.date) -> list[dict]:
+    """Summer (7–8月) as 旺季 and the 春节 week as 节庆, the next of each from `today`."""
+    periods = []
+    summer = today.year if today < dt.date(today.year, 9, 1) else today.year + 1
+    periods.append({"kind": Season.PEAK, "name": "暑期旺季", "start": dt.date(summer, 7, 1), "end": dt.date(summer, 8, 31)})
+    for year in (today.year, today.year + 1):
+        if year in SPRING_FESTIVAL:
+            first = dt.date(year, *SPRING_FESTIVAL[year])
+            if first + dt.timedelta(days=6) >= today:
+                periods.append({"kind": Season.FESTIVAL, "name": "春节", "start": first - dt.timedelta(days=1), "end": first + dt.timedelta(days=6)})
+                break
+    return periods
+
+
+def _demo_nights(today: dt.date) -> None:
+    """Some nights already taken, so the calendars and the date search show something: the next
+    weekend in every first room type, a fortnight's winter closure in the high pasture tent camp."""
+    listings = list(HomestayPage.objects.live().order_by("path"))
+    if RoomNight.objects.filter(room__page__in=listings).exists():
+        return
+    friday = today + dt.timedelta(days=(4 - today.weekday()) % 7 or 7)
+    rows = []
+    for n, page in enumerate(listings):
+        rooms = list(page.rooms.all())
+        if not rooms:
+            continue
+        for day in (friday, friday + dt.timedelta(days=1)):
+            rows.append(RoomNight(room=rooms[0], date=day, status=DayStatus.FULL))
+        if n % 3 == 0:  # every room of every third house full on the second weekend
+            for room in rooms[1:]:
+                for day in (friday + dt.timedelta(days=7), friday + dt.timedelta(days=8)):
+                    rows.append(RoomNight(room=room, date=day, status=DayStatus.FULL))
+            rows.append(RoomNight(room=rooms[0], date=friday + dt.timedelta(days=7), status=DayStatus.FULL))
+            rows.append(RoomNight(room=rooms[0], date=friday + dt.timedelta(days=8), status=DayStatus.FULL))
+        if page.slug == "riyueshan-muzhang":
+            for i in range(14):
+                for room in rooms:
+                    rows.append(RoomNight(room=room, date=today + dt.timedelta(days=30 + i), status=DayStatus.CLOSED))
+    RoomNight.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _demo_licences(editor, today: dt.date) -> None:
+    """Verified licences for the live listings, so their badges show; one fire certificate runs out
+    within the month, so the reminders and the editors' list have something to say."""
+    from homestays.models import Licence, LicenceKind
+
+    listings = list(HomestayPage.objects.live().filter(locale__language_code="zh-hans").exclude(business_licence_no="").order_by("path"))
+    if Licence.objects.filter(listing__in=listings).exists():
+        return
+    rows = []
+    for n, page in enumerate(listings):
+        verified = timezone.now() - dt.timedelta(days=40 + n)
+        rows.append(Licence(listing=page, kind=LicenceKind.BUSINESS, number=page.business_licence_no, verified_at=verified, verified_by=editor))
+        rows.append(
+            Licence(
+                listing=page,
+                kind=LicenceKind.SPECIAL_TRADE,
+                number=page.special_trade_permit_no,
+                expires=today + dt.timedelta(days=400 + n),
+                verified_at=verified,
+                verified_by=editor,
+            )
+        )
+        if n % 2 == 0:
+            expires = today + dt.timedelta(days=20 if n == 0 else 300)
+            rows.append(
+                Licence(listing=page, kind=LicenceKind.FIRE, number=f"青消安检字示例{n:03d}号", expires=expires, verified_at=verified, verified_by=editor)
+            )
+        if n % 3 == 1:  # waiting for an editor
+            rows.append(Licence(listing=page, kind=LicenceKind.HEALTH, number=f"JY163010000示例{n:03d}", expires=today + dt.timedelta(days=700)))
+    Licence.objects.bulk_create(rows)
+
+
 def _demo_inquiries(owner1):
     if owner1 is None:
         return
@@ -530,9 +633,17 @@ def _demo_inquiries(owner1):
         ("Li Wei", "13800000002", 20, 3, 4, "一家四口，孩子 6 岁和 9 岁，能加床吗？"),
         ("张先生", "0971-6000003", 35, 1, 2, ""),
     ]
+    # The first answered within hours, the second confirmed, the third still waiting after three
+    # days: what the editors' reply-time view flags.
     for i, (name, phone, days, nights, guests, message) in enumerate(samples):
         arrival = today + dt.timedelta(days=days)
+        created = timezone.now() - dt.timedelta(days=i * 3 + 1)
+        status = (InquiryStatus.REPLIED, InquiryStatus.CONFIRMED, InquiryStatus.NEW)[i % 3]
+        answered = created + dt.timedelta(hours=3 + i * 5) if status != InquiryStatus.NEW else None
         Inquiry.objects.create(
+            status=status,
+            replied_at=answered,
+            status_changed_at=answered,
             listing=listings[i % len(listings)],
             name=name,
             phone=phone,
@@ -543,7 +654,7 @@ def _demo_inquiries(owner1):
             consent=True,
             notified=True,
             notify_attempts=1,
-            created=timezone.now() - dt.timedelta(days=i * 3),
+            created=created,
         )
 
 

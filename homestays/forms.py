@@ -36,6 +36,50 @@ class LenientMultipleChoiceField(forms.MultipleChoiceField):
         return [v for v in values if self.valid_value(v)]
 
 
+def clean_stay(form, cleaned: dict) -> dict:
+    """Check-in and check-out of a date search, shared by the index and a listing page: both or
+    neither, check-out after check-in, from today, within a year and MAX_NIGHTS. A bad pair is
+    dropped with a note (the list then ignores dates), never an error page."""
+    checkin, checkout = cleaned.get("checkin"), cleaned.get("checkout")
+    if not checkin and not checkout:
+        return cleaned
+    today = timezone.localdate()
+    problem = None
+    if checkin and not checkout:
+        checkout = cleaned["checkout"] = checkin + dt.timedelta(days=1)
+    if checkout and not checkin:
+        problem = _("请同时选择入住和离店日期。")
+    elif checkout <= checkin:
+        problem = _("离店日期必须晚于入住日期。")
+    elif checkin < today:
+        problem = _("入住日期不能早于今天（%(today)s）。") % {"today": today.isoformat()}
+    elif checkin > today + dt.timedelta(days=BOOKING_HORIZON_DAYS):
+        problem = _("只能查询一年以内的日期。")
+    elif (checkout - checkin).days > MAX_NIGHTS:
+        problem = _("一次最多查询 %(n)d 晚。") % {"n": MAX_NIGHTS}
+    if problem:
+        form.note(_("%(problem)s 已忽略所选日期。") % {"problem": problem}, dropped=True)
+        cleaned.pop("checkin", None)
+        cleaned.pop("checkout", None)
+    return cleaned
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StayForm(ListingFilterForm):
+    """?checkin=&checkout=&guests= on a listing page: the price for those dates and whether a room
+    is free, with the inquiry form filled in."""
+
+    checkin = forms.DateField(label=_("入住日期"), required=False, widget=date_input())
+    checkout = forms.DateField(label=_("离店日期"), required=False, widget=date_input())
+    guests = forms.IntegerField(label=_("入住人数"), required=False, min_value=1, max_value=100, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+
+    def adjust(self, cleaned: dict) -> dict:
+        return clean_stay(self, cleaned)
+
+
 class HomestayFilterForm(ListingFilterForm):
     """GET filters of /homestays/. Bad values never fail the page: they are left out of the query,
     listed in `notes()` for the visitor, and not echoed back into the form."""
@@ -52,6 +96,8 @@ class HomestayFilterForm(ListingFilterForm):
         max_value=100_000,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "800"}),
     )
+    checkin = forms.DateField(label=_("入住日期"), required=False, widget=date_input())
+    checkout = forms.DateField(label=_("离店日期"), required=False, widget=date_input())
     guests = forms.IntegerField(label=_("入住人数"), required=False, min_value=1, max_value=100, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     amenities = LenientMultipleChoiceField(label=_("设施"), required=False, choices=Amenity.choices, widget=forms.CheckboxSelectMultiple)
     # Any stop or sight of the gazetteer (portal.places); what it lists comes from the data, and a
@@ -93,6 +139,7 @@ class HomestayFilterForm(ListingFilterForm):
         return cleaned
 
     def adjust(self, cleaned: dict) -> dict:
+        cleaned = clean_stay(self, cleaned)
         if cleaned.get("route") and not cleaned.get("km"):
             cleaned["km"] = DEFAULT_KM
         if not cleaned.get("route"):
@@ -103,6 +150,10 @@ class HomestayFilterForm(ListingFilterForm):
         return cleaned
 
     def querystring(self, without: str | None = None, **overrides) -> str:
+        if without == "checkin":  # the dates go together
+            rest = {k: v for k, v in self.filters().items() if k not in ("checkin", "checkout")}
+            rest.update({k: v for k, v in overrides.items() if v is not None})
+            return urlencode(rest, doseq=True)
         if without == "route":  # the route's radius and distance sort go with it
             overrides = {"km": None, **overrides}
             rest = {k: v for k, v in self.filters().items() if k not in ("route", "km") and not (k == "sort" and v == "distance")}
@@ -132,13 +183,14 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
 
     class Meta:
         model = Inquiry
-        fields = ["name", "phone", "arrival", "departure", "guests", "message", "consent"]
+        fields = ["name", "phone", "arrival", "departure", "guests", "room", "message", "consent"]
         labels = {
             "name": _("您的称呼"),
             "phone": _("手机或电话"),
             "arrival": _("入住日期"),
             "departure": _("离店日期"),
             "guests": _("入住人数"),
+            "room": _("房型（选填）"),
             "message": _("留言（选填）"),
             "consent": _("我同意民宿业主通过以上电话联系我，处理本次咨询。"),
         }
@@ -163,15 +215,25 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
     # by the unique constraint (see views._save_once). Optional, for pages cached before it existed.
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, listing=None, **kwargs):
+    def __init__(self, *args, listing=None, rooms=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.listing = listing
         self.fields["guests"].min_value = 1
         self.fields["consent"].required = True
         self.fields["consent"].error_messages["required"] = _("需要您同意业主联系您，才能发送咨询。")
-        if listing is not None and listing.total_capacity:
-            self.fields["guests"].widget.attrs["max"] = listing.total_capacity
+        if listing is not None and listing.guest_limit:
+            self.fields["guests"].widget.attrs["max"] = listing.guest_limit
+        # Only this listing's room types ("any" when the visitor does not mind), from the rooms the
+        # page already loaded when it passes them.
+        self.rooms = list(rooms if rooms is not None else (listing.rooms.all() if listing is not None and listing.pk else []))
+        self.fields["room"] = forms.TypedChoiceField(
+            label=_("房型（选填）"),
+            required=False,
+            coerce=int,
+            empty_value=None,
+            choices=[("", _("任意房型"))] + [(r.pk, f"{r.room_type}（¥{r.price_per_night}/晚起）") for r in self.rooms],
+        )
         today = timezone.localdate()
         self.fields["arrival"].widget.attrs["min"] = today.isoformat()
         self.fields["departure"].widget.attrs["min"] = (today + dt.timedelta(days=1)).isoformat()
@@ -187,6 +249,10 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
 
     def clean_name(self):
         return _no_control_chars(self.cleaned_data["name"])
+
+    def clean_room(self):
+        room_id = self.cleaned_data.get("room")
+        return next((r for r in self.rooms if r.pk == room_id), None) if room_id else None
 
     def clean_message(self):
         value = (self.cleaned_data.get("message") or "").strip()
@@ -211,7 +277,7 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
         guests = self.cleaned_data["guests"]
         if guests < 1:
             raise forms.ValidationError(_("入住人数至少 1 人。"))
-        capacity = self.listing.total_capacity if self.listing is not None else 0
+        capacity = self.listing.guest_limit if self.listing is not None else 0
         if capacity and guests > capacity:
             raise forms.ValidationError(_("这家民宿最多可住 %(n)d 人，请减少人数或分开咨询。") % {"n": capacity})
         return guests
@@ -224,7 +290,21 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
                 self.add_error("departure", _("离店日期必须晚于入住日期。"))
             elif (departure - arrival).days > MAX_NIGHTS:
                 self.add_error("departure", _("一次最多咨询 %(n)d 晚；更长的住宿请直接电话联系。") % {"n": MAX_NIGHTS})
+            elif self.listing is not None:
+                self.full_warning = self.dates_full(arrival, departure, cleaned.get("room"))
         return cleaned
+
+    full_warning = False
+
+    def dates_full(self, arrival, departure, room=None) -> bool:
+        """No room type (or not the one chosen) free for every night: a warning, not an error, since
+        the owner may still find a bed, and the visitor may ask anyway."""
+        from homestays.availability import free_rooms_query, source_rooms
+
+        rooms = list(self.listing.rooms.all())
+        sources = source_rooms(self.listing, rooms)
+        wanted = [sources[r.pk].pk for r in rooms if r.pk in sources and (room is None or r.pk == room.pk)]
+        return not free_rooms_query(arrival, departure).filter(pk__in=wanted).exists()
 
 
 class InviteOwnerForm(forms.Form):

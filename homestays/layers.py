@@ -53,3 +53,26 @@ def homestay_features() -> list[dict]:
 def featured_homestays(limit: int = 3, request=None) -> list:
     """The home page's 河湟精品民宿 section: live, public, featured listings in tree order."""
     return list(public_listings().filter(featured=True).order_by("path")[:limit])  # the block attaches the pictures
+
+
+def select_free(params):
+    """?checkin=&checkout=&guests= on /api/geo/homestays.geojson: only the houses with a room free
+    for the whole stay (the same rule as the index). The key is a hash of the matching URLs, so the
+    ETag changes exactly when the answer does, whoever changed the nights."""
+    import hashlib
+
+    from django.utils.translation import gettext as _
+
+    from homestays.availability import with_free_capacity
+    from homestays.forms import StayForm
+
+    if not params.get("checkin") and not params.get("checkout"):
+        return None
+    form = StayForm(params)
+    filters = form.filters()
+    if form.has_invalid_values() or "checkin" not in filters:
+        raise ValueError(" ".join(form.notes()) or _("入住和离店日期无效。"))
+    free = with_free_capacity(public_listings(), filters["checkin"], filters["checkout"], filters.get("guests"))
+    urls = {page.get_url() for page in free.defer_streamfields().order_by("path")}
+    key = hashlib.sha256("\n".join(sorted(u for u in urls if u)).encode()).hexdigest()[:16]
+    return key, lambda feat: (feat.get("properties") or {}).get("url") in urls

@@ -381,6 +381,11 @@ class HomestayPage(RoutablePageMixin, BasePage):
         return bool(self.business_licence_no.strip() and self.special_trade_permit_no.strip())
 
     @property
+    def guest_limit(self) -> int:
+        """How many guests the house takes at once: the owner's limit, else every room's beds."""
+        return self.max_guests or self.total_capacity
+
+    @property
     def tel_href(self) -> str:
         return tel_href(self.phone)
 
@@ -469,6 +474,18 @@ class HomestayPage(RoutablePageMixin, BasePage):
 
     def inquire_url(self, request=None) -> str:
         return (self.get_url(request) or "/") + self.reverse_subpage("inquire").lstrip("/")
+
+    # ------------------------------------------------------------------ availability calendar
+
+    @path("availability.ics/", name="availability_ics")  # served at <listing>/availability.ics
+    def availability_ics(self, request):
+        from homestays.ical import availability_response
+
+        return availability_response(self, request)
+
+    def get_cached_paths(self):
+        # Purged with the listing (portal.cache): the proxy bans exact paths, not sub-paths.
+        return ["/", "availability.ics"]
 
 
 class HomestayRoom(Orderable):
@@ -713,3 +730,9 @@ class Inquiry(models.Model):
     @property
     def nights(self) -> int:
         return (self.departure - self.arrival).days
+
+    @property
+    def status_label(self) -> str:
+        if self.status == InquiryStatus.NEW and self.created < timezone.now() - timezone.timedelta(hours=48):
+            return str(_("新 · 超过48小时未回复"))
+        return str(self.get_status_display())

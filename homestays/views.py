@@ -7,9 +7,10 @@ look-ups); a listing page fetches its rooms, gallery and every picture in bulk.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -19,13 +20,16 @@ from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from wagtail.models import Page
 
-from homestays.forms import HomestayFilterForm, InquiryForm
+from homestays.availability import CALENDAR_DAYS, calendar_days, night_status, quotes, season_map, source_rooms, with_free_capacity
+from homestays.forms import HomestayFilterForm, InquiryForm, StayForm
 from homestays.layers import homestay_feature
+from homestays.licences import next_badge_change, public_licences
 from homestays.models import (
     NEARBY_ROUTES_KM,
     THUMB_SPEC,
@@ -35,8 +39,9 @@ from homestays.models import (
     Inquiry,
 )
 from homestays.notifications import send_inquiry_notice
+from portal.cache import changes_at
 from portal.geo import distance_to_geometry_km, feature, haversine_km
-from portal.i18n import children_in_language
+from portal.i18n import children_in_language, default_language
 from portal.images import load_images, rendition_url, set_images
 from portal.layers import layer_payload, nearby
 from portal.middleware import client_ip
@@ -83,7 +88,11 @@ def index_context(index: HomestayIndexPage, request) -> dict:
         listings = listings.filter(max_price__gte=filters["price_min"])
     if "price_max" in filters:
         listings = listings.filter(min_price__lte=filters["price_max"])
-    if "guests" in filters:
+    stay = (filters["checkin"], filters["checkout"]) if "checkin" in filters else None
+    if stay:
+        # A room type free for every night of the stay, with beds enough among the free ones.
+        listings = with_free_capacity(listings, *stay, filters.get("guests"))
+    elif "guests" in filters:
         listings = listings.filter(total_capacity__gte=filters["guests"])
     for code in filters.get("amenities", []):
         listings = listings.filter(amenities__has=code)
@@ -134,12 +143,17 @@ def index_context(index: HomestayIndexPage, request) -> dict:
             features.append(homestay_feature(item, item.get_url(request), item.thumb_url))
 
     page_obj = Paginator(listings, index.per_page).get_page(request.GET.get("page"))
+    if stay:
+        attach_stay_quotes(list(page_obj), *stay, filters.get("guests"))
+        # Dates are only accepted from today on: a shared copy must not outlive the day.
+        changes_at(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone()))
     removable = []
     labels = {
         "county": _("县区"),
         "grade": _("等级"),
         "price_min": _("最低价"),
         "price_max": _("最高价"),
+        "checkin": _("日期"),
         "guests": _("人数"),
         "amenities": _("设施"),
         "route": _("线路"),
@@ -158,11 +172,112 @@ def index_context(index: HomestayIndexPage, request) -> dict:
         "paginator": page_obj.paginator,
         "homestay_count": len(listings),
         "homestays_geo": feature_collection(features),
+        "stay": stay,
+        "stay_query": urlencode({k: filters[k] for k in ("checkin", "checkout", "guests") if k in filters}) if stay else "",
         "selected_route": route,
         "near_place": place,
         "near_km": NEAR_KM,
         "route_count": len(routes),
         "amenity_choices": Amenity.choices,
+    }
+
+
+def attach_stay_quotes(listings: list, checkin, checkout, guests=None) -> None:
+    """`stay_price` (the cheapest free room type's total for the stay) on each listing shown: three
+    queries for the whole page of results (rooms, seasons, taken nights), never one per listing."""
+    from homestays.models import HomestayRoom, RoomNight, SeasonPeriod
+
+    ids = [item.pk for item in listings]
+    rooms, seasons, sources = {}, {}, {}
+    for room in HomestayRoom.objects.filter(page_id__in=ids).order_by("sort_order", "pk"):
+        rooms.setdefault(room.page_id, []).append(room)
+    for period in SeasonPeriod.objects.filter(page_id__in=ids, end__gte=checkin, start__lt=checkout):
+        seasons.setdefault(period.page_id, []).append(period)
+    # Nights are kept on the default-language page's rooms (availability.source_rooms): matched
+    # by translation key and position, so an English listing shows the same free rooms.
+    keys = {item.translation_key for item in listings}
+    source = HomestayRoom.objects.filter(page__translation_key__in=keys, page__locale__language_code=default_language())
+    for room_id, key in source.order_by("sort_order", "pk").values_list("pk", "page__translation_key"):
+        sources.setdefault(key, []).append(room_id)
+    nights_of: dict = {}
+    for room_id, date, status in RoomNight.objects.filter(
+        room_id__in=[r for ids_ in sources.values() for r in ids_], date__gte=checkin, date__lt=checkout
+    ).values_list("room_id", "date", "status"):
+        nights_of.setdefault(room_id, {})[date] = status
+    taken: dict = {}
+    for item in listings:
+        for position, room in enumerate(rooms.get(item.pk, [])):
+            source_ids = sources.get(item.translation_key, [])
+            if position < len(source_ids):
+                taken[room.pk] = nights_of.get(source_ids[position], {})
+    for item in listings:
+        free = [q for q in quotes(rooms.get(item.pk, []), seasons.get(item.pk, []), checkin, checkout, taken) if q.free]
+        fitting = [q for q in free if not guests or q.room.capacity >= guests] or free
+        item.stay_quote = min(fitting, key=lambda q: q.total) if fitting else None
+
+
+def stay_context(page: HomestayPage, request, rooms: list) -> dict:
+    """The listing's next CALENDAR_DAYS nights, and for ?checkin=&checkout= the price and the free
+    room types for those dates. Four queries at most, whatever the number of rooms."""
+    form = StayForm(request.GET)
+    filters = form.filters()
+    today = timezone.localdate()
+    end = today + dt.timedelta(days=CALENDAR_DAYS)
+    checkin, checkout = filters.get("checkin"), filters.get("checkout")
+    last = max(end, checkout) if checkout else end
+    sources = source_rooms(page, rooms)
+    found = night_status(list(sources.values()), today, last)
+    taken = {room.pk: found.get(sources[room.pk].pk, {}) for room in rooms if room.pk in sources}
+    # 旺季 and 节庆 periods change a price only for rooms that have such a price.
+    seasons = list(page.seasons.all()) if any(r.peak_price or r.festival_price for r in rooms) else []
+    days = calendar_days(rooms, today, taken=taken)
+    marks = registry.marks_between(today, end - dt.timedelta(days=1))
+    festival = {}
+    for mark in marks:
+        day = max(mark["start"], today)
+        while day <= mark["end"] and day < end:
+            festival.setdefault(day, mark["title"])
+            day += dt.timedelta(days=1)
+    priced = season_map(seasons, today, end)
+    for day in days:
+        kind = priced.get(day["date"], ("", ""))[0]
+        free_prices = [r.price_on(day["date"], kind or None) for r in rooms if day["date"] not in taken.get(r.pk, {})]
+        day["price"] = min(free_prices) if free_prices else None
+        day["festival"] = festival.get(day["date"], "")
+        day["season"] = kind
+        day["weekend"] = day["date"].weekday() >= 5
+    months = []
+    for day in days:
+        if not months or months[-1]["first"].month != day["date"].month:
+            months.append({"first": day["date"].replace(day=1), "lead": range(day["date"].weekday()), "days": []})
+        months[-1]["days"].append(day)
+    stay = None
+    if checkin:
+        stay_quotes = quotes(rooms, seasons, checkin, checkout, taken)
+        guests = filters.get("guests")
+        free = [q for q in stay_quotes if q.free]
+        stay = {
+            "checkin": checkin,
+            "checkout": checkout,
+            "guests": guests,
+            "nights": (checkout - checkin).days,
+            "quotes": stay_quotes,
+            "free": free,
+            "full": not free,
+            "too_many": bool(guests) and sum(q.room.capacity for q in free) < guests,
+            "festival": [m for m in registry.marks_between(checkin, checkout - dt.timedelta(days=1))] if checkout > checkin else [],
+        }
+    # The calendar starts today: a shared copy must not outlive the day (Xining's midnight).
+    midnight = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone())
+    changes_at(midnight)
+    blocked = {r.pk: sorted(d.isoformat() for d in taken.get(r.pk, {})) for r in rooms}
+    return {
+        "stay_form": form.clean_form(),
+        "stay_notes": form.notes(),
+        "stay": stay,
+        "availability_months": months,
+        "availability_data": {"from": today.isoformat(), "to": last.isoformat(), "rooms": {str(k): v for k, v in blocked.items()}},
+        "festival_marks": marks,
     }
 
 
@@ -191,14 +306,24 @@ def homestay_context(page: HomestayPage, request, form: InquiryForm | None = Non
     from portal.perf import ancestor_page
 
     index = ancestor_page(page)
+    context = stay_context(page, request, rooms)
+    licences, licence_notes = public_licences(page)
+    changes_at(next_badge_change(page))  # a badge goes when its licence expires, with no purge
+    if form is None:
+        stay = context["stay"]
+        initial = {"arrival": stay["checkin"], "departure": stay["checkout"], "guests": stay["guests"]} if stay else {}
+        form = InquiryForm(listing=page, rooms=rooms, initial=initial)
     return {
+        **context,
+        "licences": licences,
+        "licence_notes": licence_notes,
         "rooms": rooms,
         "gallery": [g for g in gallery if g.picture is not None],
         "hero": images.get(page.image_id),
         "nearby_routes": nearby_routes,
         "nearby_km": NEARBY_ROUTES_KM,
         "homestay_geo": feature_collection(features),
-        "inquiry_form": form or InquiryForm(listing=page),
+        "inquiry_form": form,
         "inquire_url": page.inquire_url(request),
         "index_url": index.get_url(request) if index else "",
     }
@@ -300,9 +425,11 @@ def _inquiry_post(page, request):
     # answers like the first submit did and stores and sends nothing.
     if _save_once(inquiry, form.cleaned_data.get("form_token")):
         send_inquiry_notice(inquiry)
-    return redirect(page.get_url(request) + page.reverse_subpage("inquiry_sent").lstrip("/"))
+    sent = page.get_url(request) + page.reverse_subpage("inquiry_sent").lstrip("/")
+    return redirect(sent + ("?full=1" if form.full_warning else ""))
 
 
 def inquiry_sent(page: HomestayPage, request):
     context = _base_context(page, request)
+    context["dates_full"] = request.GET.get("full") == "1"
     return TemplateResponse(request, "homestays/inquiry_sent.html", context)

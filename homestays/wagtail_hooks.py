@@ -20,11 +20,15 @@ from wagtail.admin.action_menu import SubmitForModerationMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
+import homestays.admin_ical  # noqa: F401 - its hooks register on import
 from homestays import admin_calendar, admin_licences  # noqa: F401 - their hooks register on import
 from homestays.admin_views import (
+    InquiryStatusView,
     InquiryViewSet,
     InviteOwnerView,
+    OverdueInquiriesPanel,
     OwnerDashboardPanel,
+    ReplyTimesView,
     TransferOwnerView,
     can_manage,
     show_owner_panel,
@@ -46,7 +50,19 @@ def register_owner_urls():
     return [
         path("homestays/invite/", InviteOwnerView.as_view(), name="homestays_invite_owner"),
         path("homestays/<int:page_id>/owner/", TransferOwnerView.as_view(), name="homestays_transfer_owner"),
+        path("homestays/inquiries/<int:pk>/status/", InquiryStatusView.as_view(), name="homestays_inquiry_status"),
+        path("homestays/reply-times/", ReplyTimesView.as_view(), name="homestays_reply_times"),
     ]
+
+
+class ReplyTimesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_manage(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_reply_times_menu_item():
+    return ReplyTimesMenuItem(_("民宿回复速度"), reverse("homestays_reply_times"), name="homestays-reply-times", icon_name="time", order=207)
 
 
 class InviteMenuItem(MenuItem):
@@ -69,6 +85,8 @@ def transfer_owner_button(page, user, view_name=None, next_url=None):
 def add_owner_panel(request, panels):
     if show_owner_panel(request.user):
         panels.insert(0, OwnerDashboardPanel(request))
+    if can_manage(request.user):
+        panels.append(OverdueInquiriesPanel())
 
 
 @hooks.register("construct_homepage_summary_items", order=100)  # after Wagtail adds its items

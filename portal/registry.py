@@ -44,6 +44,11 @@ class Layer:
     # Its features are listed around a place ("near 塔尔寺": homestays, products, stations); not
     # warnings, which are shown where they apply.
     near: bool = True
+    # For a layer that can be narrowed by what its app knows beyond geometry (homestays free on
+    # given dates): takes the request's GET parameters and returns None (no such parameter), or
+    # (key, keep) where `keep(feature)` says whether a feature stays and `key` identifies the
+    # selection for the ETag. Raises ValueError with a message for the visitor on a bad value.
+    select: Callable[[Any], Any] | None = None
 
 
 @dataclass

@@ -72,13 +72,13 @@ def _geo_filters(params) -> tuple[tuple | None, tuple | None]:
 MAX_NEAR_KM = 500
 
 
-def filtered_etag(etag: str, bbox, near) -> str:
+def filtered_etag(etag: str, bbox, near, selected=None) -> str:
     """The ETag of a filtered answer: the layer's ETag plus the parsed filter, hashed with SHA-256.
 
     Parsed numbers rather than the raw query string, so "101.50" and "101.5" agree; SHA-256 rather
     than hash(), which Python salts per process.
     """
-    key = json.dumps({"bbox": bbox, "near": near}, sort_keys=True)
+    key = json.dumps({"bbox": bbox, "near": near, **({"selected": selected} if selected else {})}, sort_keys=True)
     return '"' + hashlib.sha256((etag + key).encode()).hexdigest()[:32] + '"'
 
 
@@ -95,9 +95,11 @@ def geo_layer(request, name):
     if name not in registry.layers:
         known = ", ".join(sorted(registry.layers)) or "—"
         return JsonResponse({"error": _("Unknown layer %(name)s. Known layers: %(known)s.") % {"name": name, "known": known}}, status=404)
+    layer = registry.layers[name]
     try:
         bbox, near = _geo_filters(request.GET)
-    except BadParameter as exc:
+        selection = layer.select(request.GET) if layer.select else None
+    except ValueError as exc:  # BadParameter, or the layer's own message
         return JsonResponse({"error": str(exc)}, status=400, json_dumps_params={"ensure_ascii": False})
 
     # The language is the URL's (?lang=), never the visitor's headers, so one answer per URL can be
@@ -105,15 +107,18 @@ def geo_layer(request, name):
     lang = request.GET.get("lang", "")
     with translation.override(lang if lang in {code for code, _label in settings.LANGUAGES} else settings.LANGUAGE_CODE):
         payload = layers.layer_payload(name)
-    etag = filtered_etag(payload["etag"], bbox, near) if (bbox or near) else payload["etag"]
+    selected_key, keep = selection if selection else (None, None)
+    etag = filtered_etag(payload["etag"], bbox, near, selected_key) if (bbox or near or selection) else payload["etag"]
     last_modified = payload["last_modified"]
 
     not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
     if not_modified is not None:
         response = not_modified
     else:
-        if bbox or near:
+        if bbox or near or selection:
             features = payload["features"]
+            if keep is not None:
+                features = [f for f in features if keep(f)]
             if bbox:
                 features = [f for f in features if layers.in_bbox(f, bbox)]
             if near:

@@ -92,6 +92,10 @@ def edit_form_data(page, **changes) -> dict:
         "meals": page.meals,
         "specialities": page.specialities,
         "house_rules": page.house_rules,
+        "children": page.children,
+        "pets": page.pets,
+        "smoking": page.smoking,
+        "cancellation": page.cancellation,
         "phone": page.phone,
         "wechat_id": page.wechat_id,
         "description": streamfield([]),
@@ -102,6 +106,7 @@ def edit_form_data(page, **changes) -> dict:
             ]
         ),
         "gallery_images": inline_formset([]),
+        "seasons": inline_formset([]),
         "comments": inline_formset([]),
     }
     values.update(changes)

@@ -46,6 +46,10 @@ def edit_form_data(page, **changes) -> dict:
         "meals": page.meals,
         "specialities": page.specialities,
         "house_rules": page.house_rules,
+        "children": page.children,
+        "pets": page.pets,
+        "smoking": page.smoking,
+        "cancellation": page.cancellation,
         "phone": page.phone,
         "wechat_id": page.wechat_id,
         "description": streamfield([]),
@@ -57,6 +61,7 @@ def edit_form_data(page, **changes) -> dict:
             initial=page.rooms.count(),  # the stored rooms are the formset's initial forms, as in the browser
         ),
         "gallery_images": inline_formset([]),
+        "seasons": inline_formset([]),
         "comments": inline_formset([]),
     }
     values.update(changes)

@@ -56,7 +56,7 @@ QUERIES = {
     "routes": 10,
     "route": 13,  # + the alerts on the route (reports)
     "homestays": 11,
-    "homestay": 12,
+    "homestay": 16,  # + the next 90 nights, the season prices, the festivals on them, the verified licences
     "products": 14,
     "product": 15,
     "news": 14,
@@ -64,7 +64,7 @@ QUERIES = {
     "event": 15,
 }
 # Pages whose cold render is still over QUERY_BUDGET (README "Performance" says what costs what).
-OVER_BUDGET: set[str] = set()
+OVER_BUDGET: set[str] = {"homestay"}
 
 URLS = {
     "home": "/",
@@ -110,7 +110,7 @@ def build_portal(n: int) -> None:
         slug="homestay-a",
         image=own_photo("民宿"),
         featured=True,
-        rooms=[HomestayRoom(room_type="标准间", price_per_night=200, capacity=2, photos=[("photo", own_photo("客房"))])],
+        rooms=[HomestayRoom(room_type="标准间", price_per_night=200, capacity=2, peak_price=260, photos=[("photo", own_photo("客房"))])],
         gallery_images=[HomestayGalleryImage(image=own_photo("庭院"), caption="庭院")],
     )
     ProductPageFactory(parent=products, slug="product-a", image=own_photo("产品"), producer=producer, featured=True)

@@ -86,4 +86,31 @@
   }
 
   document.querySelectorAll("form[data-inquiry-form][data-token-url]").forEach(setup);
+
+  // Warn while the visitor picks dates that no room type (or not the chosen one) has free, from
+  // the nights the page carries (homestay-availability: each room's taken nights).
+  var data = document.getElementById("homestay-availability");
+  var warning = document.querySelector("[data-stay-warning]");
+  var form = document.querySelector("form[data-inquiry-form]");
+  if (!data || !warning || !form) return;
+  var info = JSON.parse(data.textContent);
+  // Shown where the visitor is looking: under the dates they just picked.
+  var departureField = form.elements.departure && form.elements.departure.closest(".field");
+  if (departureField) departureField.after(warning);
+  function iso(date) { return date.toISOString().slice(0, 10); }
+  function check() {
+    var a = form.elements.arrival && form.elements.arrival.value;
+    var d = form.elements.departure && form.elements.departure.value;
+    var room = form.elements.room ? form.elements.room.value : "";
+    if (!a || !d || d <= a || a < info.from || d > info.to) { warning.hidden = true; return; }
+    var nights = [];
+    for (var t = new Date(a + "T00:00:00Z"); iso(t) < d; t.setUTCDate(t.getUTCDate() + 1)) nights.push(iso(t));
+    var rooms = Object.keys(info.rooms).filter(function (id) { return !room || id === room; });
+    var free = rooms.some(function (id) {
+      return nights.every(function (n) { return info.rooms[id].indexOf(n) < 0; });
+    });
+    warning.hidden = free || !rooms.length;
+  }
+  form.addEventListener("change", check);
+  check();
 })();
