@@ -76,6 +76,10 @@ class StayForm(ListingFilterForm):
     checkout = forms.DateField(label=_("离店日期"), required=False, widget=date_input())
     guests = forms.IntegerField(label=_("入住人数"), required=False, min_value=1, max_value=100, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "stay_%s")  # the listing's inquiry form has its own "guests"
+        super().__init__(*args, **kwargs)
+
     def adjust(self, cleaned: dict) -> dict:
         return clean_stay(self, cleaned)
 

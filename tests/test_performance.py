@@ -20,8 +20,10 @@ production server sends them (Brotli), stays under 100 KB (200 KB for the map pa
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import brotli
 import pytest
@@ -56,6 +58,7 @@ QUERIES = {
     "routes": 10,
     "route": 13,  # + the alerts on the route (reports)
     "homestays": 11,
+    "homestays_by_date": 15,  # + for the cards shown: their rooms, season periods, the rooms kept on the default-language pages, their nights
     "homestay": 16,  # + the next 90 nights, the season prices, the festivals on them, the verified licences
     "products": 14,
     "product": 15,
@@ -66,6 +69,8 @@ QUERIES = {
 # Pages whose cold render is still over QUERY_BUDGET (README "Performance" says what costs what).
 OVER_BUDGET: set[str] = {"homestay"}
 
+# A stay ten days ahead in Xining: free rooms by date, then the stay's price on each card shown.
+_STAY = [dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() + dt.timedelta(days=n) for n in (10, 12)]
 URLS = {
     "home": "/",
     "standard": "/about/",
@@ -74,6 +79,7 @@ URLS = {
     "routes": "/routes/",
     "route": "/routes/route-a/",
     "homestays": "/homestays/",
+    "homestays_by_date": f"/homestays/?checkin={_STAY[0]}&checkout={_STAY[1]}&guests=2",
     "homestay": "/homestays/homestay-a/",
     "products": "/products/",
     "product": "/products/product-a/",
@@ -81,7 +87,7 @@ URLS = {
     "news_item": "/news/news-a/",
     "event": "/news/event-a/",
 }
-LISTINGS = ("homestays", "products", "news", "routes")
+LISTINGS = ("homestays", "homestays_by_date", "products", "news", "routes")
 
 
 def build_portal(n: int) -> None:
@@ -197,6 +203,9 @@ class ColdQueryCountTests(ColdQueryCountMixin, TestCase):
 
     def test_homestay_index(self):
         self.assert_cold_queries("homestays")
+
+    def test_homestay_index_by_date(self):
+        self.assert_cold_queries("homestays_by_date")
 
     def test_homestay(self):
         self.assert_cold_queries("homestay")

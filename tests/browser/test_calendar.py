@@ -120,7 +120,8 @@ def test_owner_marks_nights_full_on_a_phone(new_context, portal, screenshots_dir
 
     page.screenshot(path=str(screenshots_dir / "calendar-selected.png"), full_page=True, animations="disabled")
     GUIDE_IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(GUIDE_IMAGES / "owner-7-calendar.jpg"), type="jpeg", quality=70, animations="disabled")
+    guide = "owner-7-calendar"  # docs/guide-owner.md shows it
+    page.screenshot(path=str(GUIDE_IMAGES / f"{guide}.jpg"), type="jpeg", quality=70, animations="disabled")
 
     with page.expect_navigation():
         full.tap()

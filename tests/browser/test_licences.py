@@ -61,7 +61,7 @@ def test_owner_uploads_a_licence_and_an_editor_verifies_it(new_context, portal, 
     number = f"91630100MA75{uuid.uuid4().hex[:6].upper()}"
     licences_path = f"/admin/homestays/{listing['id']}/licences/"
 
-    # owner1, on a phone: 证照 → their listing → 营业执照
+    # owner1, on a phone: 证照 → their listing → 卫生 (the demo has verified the others)
     owner_context = new_context("phone")
     owner = owner_context.new_page()
     owner_rec = Recorder(owner, portal)
@@ -72,21 +72,21 @@ def test_owner_uploads_a_licence_and_an_editor_verifies_it(new_context, portal, 
     with owner.expect_navigation():
         link.tap()
     assert owner.url.endswith(licences_path), owner.url
-    form = owner.locator("form[data-licence-form='business']")
+    form = owner.locator("form[data-licence-form='health']")
     form.get_by_label("证照编号").fill(number)
     form.get_by_label("有效期至").fill("2031-12-31")
-    form.get_by_label("照片或扫描件").set_input_files(files=[{"name": "营业执照.png", "mimeType": "image/png", "buffer": licence_png()}])
+    form.get_by_label("照片或扫描件").set_input_files(files=[{"name": "卫生许可证.png", "mimeType": "image/png", "buffer": licence_png()}])
     with owner.expect_navigation():
         form.get_by_role("button", name="提交核验").tap()
     expect(owner.locator(".messages")).to_contain_text("等待编辑核验")
-    expect(owner.locator("[data-licence-status='pending']")).to_have_count(1)
+    expect(owner.locator("[data-licence-card='health'] [data-licence-status='pending']")).to_have_count(1)
     expect(owner.locator("main")).to_contain_text(number)
     owner.evaluate("() => window.scrollTo(0, 0)")
     guide_shot(owner, "owner-8-licences")
     owner.screenshot(path=str(screenshots_dir / "licences-owner-pending-phone.png"), full_page=True, animations="disabled")
 
     # the scan opens for owner1 (a picture, never cached) and for nobody else
-    scan_link = owner.locator("[data-licence-card='business']").get_by_role("link", name="查看扫描件")
+    scan_link = owner.locator("[data-licence-card='health']").get_by_role("link", name="查看扫描件")
     scan_url = scan_link.get_attribute("href")
     scan = owner_context.request.get(scan_url)
     assert scan.status == 200 and scan.headers["content-type"] == "image/png", (scan.status, scan.headers)
@@ -116,21 +116,21 @@ def test_owner_uploads_a_licence_and_an_editor_verifies_it(new_context, portal, 
     with editor.expect_navigation():
         editor.locator("main table").first.get_by_role("link", name=listing["title"]).first.click()
     assert editor.url.endswith(licences_path), editor.url
-    business = editor.locator("[data-licence-card='business']")
-    expect(business).to_contain_text(number)
-    expect(business.get_by_role("link", name="查看扫描件")).to_be_visible()
+    health = editor.locator("[data-licence-card='health']")
+    expect(health).to_contain_text(number)
+    expect(health.get_by_role("link", name="查看扫描件")).to_be_visible()
     guide_shot(editor, "editor-6-licences")
     with editor.expect_navigation():
-        business.get_by_role("button", name="核验通过").click()
+        health.get_by_role("button", name="核验通过").click()
     expect(editor.locator(".messages")).to_contain_text("已核验通过")
-    expect(editor.locator("[data-licence-status='verified']")).to_have_count(1)
+    expect(editor.locator("[data-licence-card='health'] [data-licence-status='verified']")).to_have_count(1)
     editor.screenshot(path=str(screenshots_dir / "licences-editor-verified-desktop.png"), full_page=True, animations="disabled")
     assert_clean(editor_rec)
 
     # owner1 sees it verified and can no longer change it
     owner.goto(licences_path)
-    expect(owner.locator("[data-licence-status='verified']")).to_contain_text("已核验")
-    expect(owner.locator("form[data-licence-form='business']")).to_have_count(0)
+    expect(owner.locator("[data-licence-card='health'] [data-licence-status='verified']")).to_contain_text("已核验")
+    expect(owner.locator("form[data-licence-form='health']")).to_have_count(0)
     expect(owner.locator("main")).to_contain_text("已核验的证照不能修改")
     owner.screenshot(path=str(screenshots_dir / "licences-owner-verified-phone.png"), full_page=True, animations="disabled")
 
@@ -141,3 +141,4 @@ def test_owner_uploads_a_licence_and_an_editor_verifies_it(new_context, portal, 
         html = public.content()
         assert number not in html, "the licence number is on the public page"
         assert scan_url not in html and "/licences/" not in html, "a scan link is on the public page"
+        assert "已核验 卫生" in html, "the verified licence has no badge on the listing"
