@@ -43,6 +43,7 @@ class InquiryStatusForm(forms.Form):
     owner_note = forms.CharField(label=_("备注（只有业主和编辑看得到）"), max_length=300, required=False)
 
     def __init__(self, *args, inquiry, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.inquiry = inquiry
         self.fields["room"].queryset = inquiry.listing.rooms.all()
@@ -181,6 +182,15 @@ class InquiryInspectView(OwnInquiriesMixin, InspectView):
     def get_object(self, queryset=None):
         return get_object_or_404(self.visible_inquiries(), pk=self.pk)
 
+    def get_field_display_value(self, field_name, field):
+        """What an owner reads: 是/否 and a dash, not Python's True and None."""
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return _t("是") if value else _t("否")
+        return value
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         inquiry = self.object
@@ -292,6 +302,9 @@ class ReplyTimesView(ManageRequiredMixin, WagtailAdminTemplateMixin, TemplateVie
     template_name = "homestays/admin/reply_times.html"
     page_title = _("民宿回复速度")
     header_icon = "time"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

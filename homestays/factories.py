@@ -35,3 +35,21 @@ class HomestayPageFactory(wagtail_factories.PageFactory):
 
     class Meta:
         model = HomestayPage
+
+
+def site_with_owners(target) -> None:
+    """A site with the 民宿 section, an editor (in the Editors and Moderators groups the migrations
+    make) and two owners with no listing yet, set on `target` (a test class in setUpTestData): the
+    people every test of the owners' boundary starts from."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from portal.factories import make_site
+
+    User = get_user_model()
+    target.home = make_site()
+    target.index = HomestayIndexPageFactory(parent=target.home)
+    target.editor = User.objects.create_user("editor", email="editor@example.com", password="pw")
+    target.editor.groups.add(Group.objects.get(name="Editors"), Group.objects.get(name="Moderators"))
+    target.owner1 = User.objects.create_user("owner1", email="owner1@example.com", password="pw", first_name="卓玛")
+    target.owner2 = User.objects.create_user("owner2", email="owner2@example.com", password="pw", first_name="海军")

@@ -13,7 +13,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -23,10 +22,9 @@ from lxml import html as lxml_html
 from wagtail.models import WorkflowState
 
 from homestays.admin_calendar import add_months, last_settable_day
-from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory, room
+from homestays.factories import HomestayPageFactory, room, site_with_owners
 from homestays.models import DayStatus, HomestayRoom, RoomNight, Season, SeasonPeriod
 from homestays.owners import grant_listing
-from portal.factories import make_site
 from tests.test_cache import PURGED, RECORDING, paths
 
 User = get_user_model()
@@ -41,12 +39,7 @@ def next_month(day: int) -> dt.date:
 class CalendarFixture:
     @classmethod
     def build(cls):
-        cls.home = make_site()
-        cls.index = HomestayIndexPageFactory(parent=cls.home)
-        cls.editor = User.objects.create_user("editor", email="editor@example.com", password="pw")
-        cls.editor.groups.add(Group.objects.get(name="Editors"), Group.objects.get(name="Moderators"))
-        cls.owner1 = User.objects.create_user("owner1", email="owner1@example.com", password="pw")
-        cls.owner2 = User.objects.create_user("owner2", email="owner2@example.com", password="pw")
+        site_with_owners(cls)
         cls.nobody = User.objects.create_user("nobody", email="nobody@example.com", password="pw")
 
         big_bed = room("大床房", 368, 2)

@@ -391,30 +391,19 @@ class InquiryStatusTests(DatesFixture):
         self.assertFalse(RoomNight.objects.filter(room=self.big).exclude(date=FRI).exists())
 
     def test_editors_see_reply_times_and_the_48_hour_flag(self):
-        Inquiry.objects.create(
-            listing=self.kayang,
-            name="李",
-            phone="13800000003",
-            arrival=d(25),
-            departure=d(26),
-            guests=1,
-            consent=True,
-            created=NOW - dt.timedelta(hours=10),
-            replied_at=NOW - dt.timedelta(hours=6),
-            status=InquiryStatus.REPLIED,
-        )
-        Inquiry.objects.create(
-            listing=self.kayang,
-            name="赵",
-            phone="13800000004",
-            arrival=d(25),
-            departure=d(26),
-            guests=1,
-            consent=True,
-            created=NOW - dt.timedelta(hours=30),
-            replied_at=NOW - dt.timedelta(hours=20),
-            status=InquiryStatus.CONFIRMED,
-        )
+        for asked, answered, status in ((10, 6, InquiryStatus.REPLIED), (30, 20, InquiryStatus.CONFIRMED)):  # hours ago
+            Inquiry.objects.create(
+                listing=self.kayang,
+                name="李",
+                phone="13800000003",
+                arrival=d(25),
+                departure=d(26),
+                guests=1,
+                consent=True,
+                created=NOW - dt.timedelta(hours=asked),
+                replied_at=NOW - dt.timedelta(hours=answered),
+                status=status,
+            )
         self.client.force_login(self.editor)
         response = self.client.get(reverse("homestays_reply_times"))
         houses = {h["page"].title: h for h in response.context["houses"]}

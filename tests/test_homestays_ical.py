@@ -13,7 +13,6 @@ from pathlib import Path
 from unittest import mock
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 from django.test import TestCase, override_settings
@@ -23,11 +22,10 @@ from icalendar import Calendar
 from wagtail.models import PageViewRestriction
 
 from homestays.availability import set_nights
-from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory, room
+from homestays.factories import HomestayPageFactory, room, site_with_owners
 from homestays.ical import FetchError, blocked_runs, fetch_bytes, parse_nights, sync
 from homestays.models import CalendarImport, Inquiry, RoomNight
 from homestays.owners import grant_listing
-from portal.factories import make_site
 
 User = get_user_model()
 DATA = Path(__file__).parent / "data" / "ical"
@@ -150,12 +148,7 @@ class FeedServerMixin:
 
 
 def build_people(cls):
-    cls.home = make_site()
-    cls.index = HomestayIndexPageFactory(parent=cls.home)
-    cls.editor = User.objects.create_user("editor", email="editor@example.com", password="pw")
-    cls.editor.groups.add(Group.objects.get(name="Editors"), Group.objects.get(name="Moderators"))
-    cls.owner1 = User.objects.create_user("owner1", email="owner1@example.com", password="pw", first_name="卓玛")
-    cls.owner2 = User.objects.create_user("owner2", email="owner2@example.com", password="pw", first_name="海军")
+    site_with_owners(cls)
     cls.mine = HomestayPageFactory(parent=cls.index, title="卡阳花海小院", slug="kayang", rooms=[room("标准间", 200, 2), room("家庭房", 380, 4)])
     cls.theirs = HomestayPageFactory(parent=cls.index, title="窎沟花儿院", slug="diaogou", rooms=[room("炕房", 160, 4)])
     grant_listing(cls.owner1, cls.mine)

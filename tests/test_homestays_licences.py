@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -35,11 +34,10 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory
+from homestays.factories import HomestayPageFactory, site_with_owners
 from homestays.licences import clean_scan, licence_pages, next_badge_change, public_licences, status_of
 from homestays.models import Licence, LicenceKind
 from homestays.owners import grant_listing
-from portal.factories import make_site
 
 User = get_user_model()
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -68,12 +66,7 @@ def upload(name="licence.png", data=None, content_type="image/png"):
 class LicenceFixture(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.home = make_site()
-        cls.index = HomestayIndexPageFactory(parent=cls.home)
-        cls.editor = User.objects.create_user("editor", email="editor@example.com", password="pw")
-        cls.editor.groups.add(Group.objects.get(name="Editors"), Group.objects.get(name="Moderators"))
-        cls.owner1 = User.objects.create_user("owner1", email="owner1@example.com", password="pw", first_name="卓玛")
-        cls.owner2 = User.objects.create_user("owner2", email="owner2@example.com", password="pw", first_name="海军")
+        site_with_owners(cls)
         cls.mine = HomestayPageFactory(parent=cls.index, title="卡阳花海小院", slug="kayang")
         cls.theirs = HomestayPageFactory(parent=cls.index, title="窎沟花儿院", slug="diaogou")
         grant_listing(cls.owner1, cls.mine)

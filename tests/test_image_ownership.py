@@ -9,7 +9,6 @@ The images API lists only the images live public pages show: never a photo of a 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import TestCase
 from django.urls import reverse
 from wagtail.images import get_image_model
@@ -17,10 +16,9 @@ from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import PageViewRestriction
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
-from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory, room
+from homestays.factories import HomestayPageFactory, room, site_with_owners
 from homestays.models import HomestayPage
 from homestays.owners import grant_listing, owner_collection
-from portal.factories import make_site
 
 User = get_user_model()
 REFUSED = "只能选择您自己图片库里的图片。"
@@ -77,12 +75,7 @@ def image(title, collection=None, user=None):
 class Fixture:
     @classmethod
     def build(cls):
-        cls.home = make_site()
-        cls.index = HomestayIndexPageFactory(parent=cls.home)
-        cls.editor = User.objects.create_user("editor", email="editor@example.com", password="pw")
-        cls.editor.groups.add(Group.objects.get(name="Editors"), Group.objects.get(name="Moderators"))
-        cls.owner1 = User.objects.create_user("owner1", email="owner1@example.com", password="pw", first_name="卓玛")
-        cls.owner2 = User.objects.create_user("owner2", email="owner2@example.com", password="pw", first_name="海军")
+        site_with_owners(cls)
 
         cls.mine = HomestayPageFactory(parent=cls.index, title="卡阳花海小院", slug="kayang", rooms=[room("大床房", 368, 2)])
         cls.theirs = HomestayPageFactory(parent=cls.index, title="窎沟花儿院", slug="diaogou")

@@ -149,6 +149,16 @@ def serve_demo(tmp_path_factory, name: str = "browser", env: dict | None = None)
         drop_database()
 
 
+@pytest.fixture(scope="module")
+def tiles():
+    """Generated PNG tiles on 127.0.0.1, for a suite whose server uses the `custom` tile provider
+    (offline packs copy tiles only from such a server)."""
+    from tests.tile_server import TileServer
+
+    with TileServer() as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def portal(chromium_path, tmp_path_factory):
     """The demo portal, served by gunicorn from its own database, for the whole session."""

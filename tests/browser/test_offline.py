@@ -15,7 +15,6 @@ import pytest
 
 from tests.browser.conftest import CHROMIUM_ARGS, serve_demo
 from tests.browser.support import VIEWPORTS
-from tests.tile_server import TileServer
 from tests.transactional import shared_playwright
 
 ROUTE = "/routes/xinachuan/"
@@ -39,12 +38,6 @@ PACK_META_JS = """async (key) => {
   const r = await index.match("/offline/packs/" + key + ".json");
   return r ? r.json() : null;
 }"""
-
-
-@pytest.fixture(scope="module")
-def tiles():
-    with TileServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,6 @@ from portal.demo import DEMO_PASSWORD
 from tests.browser.conftest import serve_demo
 from tests.browser.support import AXE_RUN_JS, SMALL_TARGETS_JS, VIEWPORTS, admin_login, format_axe
 from tests.browser.test_offline import download_pack, worker_ready
-from tests.tile_server import TileServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.journey]
 
@@ -435,12 +434,6 @@ def test_an_overdue_report_is_flagged_for_its_county(new_context, portal, screen
 
 
 # ------------------------------------------------------------------------------------- alerts
-
-
-@pytest.fixture(scope="module")
-def tiles():
-    with TileServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

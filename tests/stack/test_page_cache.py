@@ -5,6 +5,8 @@ Each test names what it proves; the stack is tests/stack/conftest.py (make serve
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import threading
 import time
 
@@ -159,3 +161,49 @@ def test_the_service_worker_is_never_stored_and_a_route_pack_follows_its_route(s
     after = stack.get(route + "offline/")
     assert after.headers["X-Cache"] == "MISS", "the pack manifest outlived its route's publication"
     assert after.json()["version"] != before["version"]
+
+
+def test_an_owner_closing_a_night_reaches_every_view_of_it_at_once(stack):
+    """Availability is no content change (no revision, no review), yet an owner's 不营业 night is on
+    the listing, its iCalendar export, the date search and the map layer with the next request,
+    through the same purge as a publish; the listing's English copy follows too."""
+    found = json.loads(
+        stack.python(
+            "import json, datetime as dt\n"
+            "from django.utils import timezone\n"
+            "from homestays.models import HomestayPage, RoomNight\n"
+            "page = HomestayPage.objects.live().filter(owner__username='owner1', locale__language_code='zh-hans').order_by('path').first()\n"
+            "day = timezone.localdate() + dt.timedelta(days=40)\n"
+            "assert not RoomNight.objects.filter(room__page=page, date=day).exists()\n"
+            "english = page.get_translations().filter(live=True).first()\n"
+            "print(json.dumps({'id': page.pk, 'path': page.url, 'rooms': list(page.rooms.values_list('pk', flat=True)), 'day': day.isoformat(),"
+            " 'en': english.url if english else None}))\n"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    day = dt.date.fromisoformat(found["day"])
+    stay = f"?checkin={day}&checkout={day + dt.timedelta(days=1)}"
+    views = [found["path"], found["path"] + "availability.ics", "/homestays/" + stay, "/api/geo/homestays.geojson" + stay]
+    if found["en"]:
+        views.append(found["en"])
+    for path in views:
+        warm(stack, path)
+    assert f'data-date="{day}" data-free="{len(found["rooms"])}"' in stack.get(found["path"]).text
+
+    owner = stack.sign_in("owner")
+    calendar = f"/admin/homestays/{found['id']}/calendar/"
+    for room in found["rooms"]:
+        done = stack.admin_post(
+            owner, f"{calendar}?room={room}&month={day:%Y-%m}", {"room": room, "start": day, "end": day, "status": "closed", "month": f"{day:%Y-%m}"}
+        )
+        assert done.status_code == 302, (done.status_code, done.text[-500:])
+
+    responses = {path: stack.get(path) for path in views}
+    assert all(r.headers.get("X-Cache") == "MISS" for r in responses.values()), {p: r.headers.get("X-Cache") for p, r in responses.items()}
+    assert f'data-date="{day}" data-free="0"' in responses[found["path"]].text
+    assert f"DTSTART;VALUE=DATE:{day:%Y%m%d}" in responses[found["path"] + "availability.ics"].text
+    assert found["path"] not in responses["/homestays/" + stay].text
+    assert found["path"] not in responses["/api/geo/homestays.geojson" + stay].text
+    if found["en"]:
+        assert f'data-date="{day}" data-free="0"' in responses[found["en"]].text
