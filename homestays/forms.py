@@ -236,7 +236,7 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
             required=False,
             coerce=int,
             empty_value=None,
-            choices=[("", _("任意房型"))] + [(r.pk, f"{r.room_type}（¥{r.price_per_night}/晚起）") for r in self.rooms],
+            choices=[("", _("任意房型"))] + [(r.pk, _("%(room)s（¥%(price)s/晚起）") % {"room": r.room_type, "price": r.price_per_night}) for r in self.rooms],
         )
         today = timezone.localdate()
         self.fields["arrival"].widget.attrs["min"] = today.isoformat()
