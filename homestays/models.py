@@ -37,6 +37,7 @@ from portal.images import rendition_specs
 from portal.models import BasePage
 from portal.panels import MapFieldPanel
 from portal.places import County, place_name
+from portal.uploads import private_storage
 
 # Pages render pictures by portal.images preset; these are for map markers and the API.
 THUMB_SPEC = "fill-160x120|format-webp"
@@ -635,14 +636,6 @@ def licence_path(instance, filename: str) -> str:
 
     ext = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "bin"
     return f"licences/{instance.listing_id}/{uuid.uuid4().hex}.{ext}"
-
-
-def private_storage():
-    """Licence scans live outside MEDIA_ROOT and are served only through a view that checks who asks."""
-    from django.conf import settings
-    from django.core.files.storage import FileSystemStorage
-
-    return FileSystemStorage(location=settings.PORTAL_PRIVATE_MEDIA_ROOT, base_url=None)
 
 
 class Licence(models.Model):

@@ -29,7 +29,7 @@ from wagtail.models import Page
 from homestays.availability import CALENDAR_DAYS, calendar_days, night_status, quotes, season_map, source_rooms, with_free_capacity
 from homestays.forms import HomestayFilterForm, InquiryForm, StayForm
 from homestays.layers import homestay_feature
-from homestays.licences import next_badge_change, public_licences
+from homestays.licences import local_midnight, next_badge_change, public_licences
 from homestays.models import (
     NEARBY_ROUTES_KM,
     THUMB_SPEC,
@@ -146,7 +146,7 @@ def index_context(index: HomestayIndexPage, request) -> dict:
     if stay:
         attach_stay_quotes(list(page_obj), *stay, filters.get("guests"))
         # Dates are only accepted from today on: a shared copy must not outlive the day.
-        changes_at(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone()))
+        changes_at(local_midnight(timezone.localdate() + dt.timedelta(days=1)))
     removable = []
     labels = {
         "county": _("县区"),
@@ -231,7 +231,9 @@ def stay_context(page: HomestayPage, request, rooms: list) -> dict:
     # 旺季 and 节庆 periods change a price only for rooms that have such a price.
     seasons = list(page.seasons.all()) if any(r.peak_price or r.festival_price for r in rooms) else []
     days = calendar_days(rooms, today, taken=taken)
-    marks = registry.marks_between(today, end - dt.timedelta(days=1))
+    # One read of the festivals for the calendar and the chosen stay, which may run past it.
+    found_marks = registry.marks_between(today, last - dt.timedelta(days=1))
+    marks = [m for m in found_marks if m["start"] < end]
     festival = {}
     for mark in marks:
         day = max(mark["start"], today)
@@ -265,11 +267,10 @@ def stay_context(page: HomestayPage, request, rooms: list) -> dict:
             "free": free,
             "full": not free,
             "too_many": bool(guests) and sum(q.room.capacity for q in free) < guests,
-            "festival": [m for m in registry.marks_between(checkin, checkout - dt.timedelta(days=1))] if checkout > checkin else [],
+            "festival": [m for m in found_marks if m["start"] < checkout and m["end"] >= checkin],
         }
     # The calendar starts today: a shared copy must not outlive the day (Xining's midnight).
-    midnight = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone())
-    changes_at(midnight)
+    changes_at(local_midnight(today + dt.timedelta(days=1)))
     blocked = {r.pk: sorted(d.isoformat() for d in taken.get(r.pk, {})) for r in rooms}
     return {
         "stay_form": form.clean_form(),

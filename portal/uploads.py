@@ -260,3 +260,12 @@ def connect_signals():
     from wagtail.images import get_image_model
 
     pre_save.connect(clean_on_save, sender=get_image_model(), dispatch_uid="portal-clean-image-metadata")
+
+
+def private_storage():
+    """Uploads no URL serves (a visitor's photo of a problem, a licence scan): outside MEDIA_ROOT,
+    so nothing under /media/ is ever one of them, and a view decides who may see each."""
+    from django.conf import settings
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PORTAL_PRIVATE_MEDIA_ROOT, base_url=None)

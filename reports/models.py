@@ -18,7 +18,6 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -32,6 +31,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from portal.fields import GeoJSONField
 from portal.places import County
+from portal.uploads import private_storage
 
 
 class Category(models.TextChoices):
@@ -58,12 +58,6 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-
-
-def private_storage():
-    """Report photos live outside MEDIA_ROOT: nothing under /media/ is ever a report photo, and the
-    photo view decides who may see one (an editor, or anyone once approved)."""
-    return FileSystemStorage(location=settings.PORTAL_PRIVATE_MEDIA_ROOT, base_url=None)
 
 
 def photo_path(instance, filename: str) -> str:

@@ -6,6 +6,7 @@ import django.utils.timezone
 import homestays.models
 import modelcluster.fields
 from django.conf import settings
+import portal.uploads
 from django.db import migrations, models
 
 
@@ -129,7 +130,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('business', '营业执照'), ('special_trade', '特种行业许可证'), ('fire', '消防'), ('health', '卫生')], max_length=20, verbose_name='证照')),
                 ('number', models.CharField(max_length=60, verbose_name='编号')),
                 ('expires', models.DateField(blank=True, help_text='长期有效的不填', null=True, verbose_name='有效期至')),
-                ('scan', models.FileField(blank=True, help_text='照片或 PDF，不公开，只给编辑核验用', storage=homestays.models.private_storage, upload_to=homestays.models.licence_path, verbose_name='扫描件')),
+                ('scan', models.FileField(blank=True, help_text='照片或 PDF，不公开，只给编辑核验用', storage=portal.uploads.private_storage, upload_to=homestays.models.licence_path, verbose_name='扫描件')),
                 ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='核验时间')),
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='编辑备注')),
                 ('reminded_for', models.DateField(blank=True, editable=False, null=True, verbose_name='已提醒的到期日')),

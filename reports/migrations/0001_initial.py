@@ -6,6 +6,7 @@ import modelcluster.fields
 import portal.fields
 import reports.models
 from django.conf import settings
+import portal.uploads
 from django.db import migrations, models
 
 
@@ -56,7 +57,7 @@ class Migration(migrations.Migration):
                 ('code', models.CharField(default=reports.models.new_code, editable=False, max_length=12, unique=True, verbose_name='受理编号')),
                 ('category', models.CharField(choices=[('damage', '道路/设施损坏'), ('sanitation', '环境卫生'), ('price', '价格/服务投诉'), ('safety', '安全隐患'), ('info', '信息有误'), ('other', '其他')], max_length=20, verbose_name='问题类别')),
                 ('description', models.TextField(max_length=2000, verbose_name='问题描述')),
-                ('photo', models.ImageField(blank=True, storage=reports.models.private_storage, upload_to=reports.models.photo_path, verbose_name='照片')),
+                ('photo', models.ImageField(blank=True, storage=portal.uploads.private_storage, upload_to=reports.models.photo_path, verbose_name='照片')),
                 ('photo_public', models.BooleanField(default=False, help_text='核实照片不含人脸、车牌等个人信息后再勾选；勾选前照片只在后台可见。', verbose_name='照片可公开')),
                 ('point', portal.fields.GeoJSONField(geom_types=('Point',), verbose_name='位置')),
                 ('subject_url', models.CharField(blank=True, max_length=300, verbose_name='反馈对象链接')),
