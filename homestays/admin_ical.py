@@ -21,7 +21,10 @@ from wagtail import hooks
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from homestays.admin_views import can_manage
+from homestays.availability import replace_source
+from homestays.ical import SOURCE, check_url, export_url, sync, timeout_seconds
 from homestays.models import CalendarImport, HomestayPage
+from portal.i18n import default_language
 
 
 class CalendarUrlForm(forms.Form):
@@ -34,8 +37,6 @@ class CalendarUrlForm(forms.Form):
     )
 
     def clean_url(self):
-        from homestays.ical import check_url
-
         url = self.cleaned_data["url"].strip()
         return check_url(url) if url else ""
 
@@ -60,7 +61,6 @@ class CalendarImportView(WagtailAdminTemplateMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         # Nights are kept on the default-language page's rooms (availability.source_rooms): a
         # translation's import page is its original's.
-        from portal.i18n import default_language
 
         original = HomestayPage.objects.filter(translation_key=self.listing.translation_key, locale__language_code=default_language()).first()
         if original is not None and original.pk != self.listing.pk:
@@ -71,8 +71,6 @@ class CalendarImportView(WagtailAdminTemplateMixin, TemplateView):
         return self.listing.title
 
     def rows(self, bound: dict | None = None) -> list[dict]:
-        from homestays.ical import export_url
-
         bound = bound or {}
         imports = {item.room_id: item for item in CalendarImport.objects.filter(room__page=self.listing)}
         rows = []
@@ -83,8 +81,6 @@ class CalendarImportView(WagtailAdminTemplateMixin, TemplateView):
         return rows
 
     def get_context_data(self, **kwargs):
-        from homestays.ical import export_url, timeout_seconds
-
         context = super().get_context_data(**kwargs)
         context.update(
             listing=self.listing,
@@ -95,9 +91,6 @@ class CalendarImportView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        from homestays.availability import replace_source
-        from homestays.ical import SOURCE, sync
-
         try:
             room_id = int(request.POST.get("room", ""))
         except ValueError:

@@ -12,12 +12,20 @@ class HomestaysConfig(AppConfig):
         from django.db.models.signals import post_save
         from wagtail.permissions import register_permission_policy
 
-        from homestays import demo, layers, licences
-        from homestays.models import NEARBY_ROUTES_KM, HomestayIndexPage, Inquiry
+        from homestays import demo, ical, layers, licences, views
+        from homestays.models import NEARBY_ROUTES_KM, HomestayIndexPage, HomestayPage, Inquiry
         from homestays.permissions import InquiryPermissionPolicy
         from homestays.workflow import assign_homestay_workflow
         from portal.registry import Layer, registry
 
+        registry.register_page_views(HomestayIndexPage, context=views.index_context)
+        registry.register_page_views(
+            HomestayPage,
+            context=views.homestay_context,
+            inquire=views.inquire,
+            inquiry_sent=views.inquiry_sent,
+            availability_ics=ical.availability_response,
+        )
         registry.register_demo("homestays", demo.load, order=20)
         registry.register_demo_translation("homestays", demo.load_english, order=20)
         registry.register_layer(

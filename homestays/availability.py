@@ -19,6 +19,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from homestays.models import DayStatus, HomestayRoom, RoomNight, Season
+from portal.cache import page_changed
+from portal.i18n import default_language, language_of
 
 CALENDAR_DAYS = 90  # what a listing shows
 MAX_SET_DAYS = 366  # what one change may cover
@@ -35,7 +37,6 @@ def source_rooms(page, rooms: list) -> dict[int, HomestayRoom]:
     and the admin calendar work); a translation's rooms are the same rooms in the same order, so
     they map by position. One query for a translation, none for the default-language page.
     """
-    from portal.i18n import default_language, language_of
 
     if language_of(page) == default_language():
         return {r.pk: r for r in rooms}
@@ -57,7 +58,6 @@ def with_free_capacity(listings, checkin: dt.date, checkout: dt.date, guests: in
     """Listings with at least one room type free for the whole stay, annotated with `free_capacity`
     (beds in the free room types) and kept only when that holds `guests` (guests may take several
     rooms). One sub-query per listing row inside the same SELECT: the query count does not grow."""
-    from portal.i18n import default_language
 
     # The default-language page's rooms for any translation of the house (source_rooms).
     source = {"page__translation_key": OuterRef("translation_key"), "page__locale__language_code": default_language()}
@@ -140,7 +140,6 @@ def set_nights(room: HomestayRoom, start: dt.date, end: dt.date, status: str, *,
     night an imported calendar or a confirmed inquiry marked is overwritten by the owner's choice,
     which is what an owner tapping a day expects.
     """
-    from portal.cache import page_changed
 
     if end < start:
         start, end = end, start
@@ -158,7 +157,6 @@ def set_nights(room: HomestayRoom, start: dt.date, end: dt.date, status: str, *,
 def replace_source(room: HomestayRoom, dates: set[dt.date], *, source: str, status: str = DayStatus.FULL) -> int:
     """Make the nights marked by `source` exactly `dates` (an imported calendar read again): nights
     the owner set by hand are left alone. Returns how many nights the source now marks."""
-    from portal.cache import page_changed
 
     with transaction.atomic():
         existing = dict(RoomNight.objects.filter(room=room).values_list("date", "source"))

@@ -23,12 +23,15 @@ from homestays.models import (
     HomestayRoom,
     Inquiry,
     InquiryStatus,
+    Licence,
+    LicenceKind,
     RoomNight,
     Season,
     SeasonPeriod,
 )
 from homestays.owners import grant_listing, make_owner, owner_collection
-from portal.demo import demo_image
+from homestays.workflow import homestay_workflow
+from portal.demo import demo_image, translate_page
 
 R = HomestayRoom
 
@@ -531,8 +534,6 @@ def _create_listing(index, spec, n, users, ctx):
     if spec["state"] == "live":
         revision.publish(user=editor)
     elif spec["state"] == "moderation":
-        from homestays.workflow import homestay_workflow
-
         workflow = page.get_workflow() or homestay_workflow()
         if workflow:
             workflow.start(page, owner)
@@ -592,7 +593,6 @@ def _demo_nights(today: dt.date) -> None:
 def _demo_licences(editor, today: dt.date) -> None:
     """Verified licences for the live listings, so their badges show; one fire certificate runs out
     within the month, so the reminders and the editors' list have something to say."""
-    from homestays.models import Licence, LicenceKind
 
     listings = list(HomestayPage.objects.live().filter(locale__language_code="zh-hans").exclude(business_licence_no="").order_by("path"))
     if Licence.objects.filter(listing__in=listings).exists():
@@ -821,8 +821,6 @@ DEMO_NOTE_EN = "(Demo content: the homestay names, prices and contact details ar
 def load_english(ctx):
     """English copies of the live listings, with their rooms and gallery (after /en/homestays/ exists)."""
     from wagtail.models import Locale
-
-    from portal.demo import translate_page
 
     editor = ctx.users.get("editor")
     for n, spec in enumerate(LISTINGS):

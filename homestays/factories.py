@@ -2,6 +2,7 @@ import factory
 import wagtail_factories
 
 from homestays.models import County, Grade, HomestayIndexPage, HomestayPage, HomestayRoom
+from portal.factories import make_site
 
 
 class HomestayIndexPageFactory(wagtail_factories.PageFactory):
@@ -43,8 +44,6 @@ def site_with_owners(target) -> None:
     people every test of the owners' boundary starts from."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-
-    from portal.factories import make_site
 
     User = get_user_model()
     target.home = make_site()

@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from homestays.availability import free_rooms_query, source_rooms
 from homestays.models import Amenity, County, Grade, Inquiry
+from homestays.owners import OWNERS_GROUP
 from homestays.validators import PHONE_HELP, normalise_phone
 from portal.filters import ListingFilterForm
 from portal.forms import HoneypotMixin
@@ -303,7 +305,6 @@ class InquiryForm(HoneypotMixin, forms.ModelForm):
     def dates_full(self, arrival, departure, room=None) -> bool:
         """No room type (or not the one chosen) free for every night: a warning, not an error, since
         the owner may still find a bed, and the visitor may ask anyway."""
-        from homestays.availability import free_rooms_query, source_rooms
 
         rooms = list(self.listing.rooms.all())
         sources = source_rooms(self.listing, rooms)
@@ -347,8 +348,6 @@ class TransferOwnerForm(forms.Form):
     owner = forms.ModelChoiceField(label=_("新业主"), queryset=get_user_model().objects.none())
 
     def __init__(self, *args, **kwargs):
-        from homestays.owners import OWNERS_GROUP
-
         super().__init__(*args, **kwargs)
         User = get_user_model()
         self.fields["owner"].queryset = User.objects.filter(is_active=True, groups__name=OWNERS_GROUP).order_by("username").distinct()

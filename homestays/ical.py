@@ -39,7 +39,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from homestays.availability import replace_source, source_rooms
 from homestays.models import CalendarImport, DayStatus, RoomNight
+from portal.perf import changes_at
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +113,6 @@ def build_availability(page, rooms, today: dt.date | None = None) -> Calendar:
     what = _("房态")  # outside the f-string, where makemessages finds it
     cal.add("x-wr-calname", f"{page.title} · {what}")
     try:
-        from homestays.availability import source_rooms
-
         sources = source_rooms(page, rooms)
     except ImportError:  # pragma: no cover - availability without translations
         sources = {}
@@ -124,7 +124,6 @@ def build_availability(page, rooms, today: dt.date | None = None) -> Calendar:
 
 def availability_response(page, request) -> HttpResponse:
     """The listing's blocked nights as text/calendar (HomestayPage's `availability.ics` route)."""
-    from portal.cache import changes_at
 
     rooms = list(page.rooms.all())
     room_id = request.GET.get("room")
@@ -441,7 +440,6 @@ class SyncResult:
 
 def sync(item: CalendarImport) -> SyncResult:
     """Fetch, parse and apply one OTA calendar. Never raises: failures are stored on the row."""
-    from homestays.availability import replace_source
 
     now = timezone.now()
     try:

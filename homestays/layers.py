@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext
 
+from homestays.availability import with_free_capacity
+from homestays.forms import StayForm
+from homestays.models import THUMB_SPEC, HomestayPage
 from portal.geo import feature
+from portal.i18n import in_active_language
 from portal.images import rendition_url
+from portal.perf import public
 
 
 def homestay_feature(page, url: str, thumbnail: str | None = None) -> dict:
@@ -32,16 +37,10 @@ def homestay_feature(page, url: str, thumbnail: str | None = None) -> dict:
 
 def public_listings():
     """Live listings outside private sections, each once: in the active language, else the default one."""
-    from homestays.models import HomestayPage
-    from portal.i18n import in_active_language
-    from portal.perf import public
-
     return in_active_language(public(HomestayPage.objects.live()))
 
 
 def homestay_features() -> list[dict]:
-    from homestays.models import THUMB_SPEC
-
     features = []
     for page in public_listings().exclude(location__isnull=True).for_cards().order_by("path"):
         url = page.get_url()
@@ -62,9 +61,6 @@ def select_free(params):
     import hashlib
 
     from django.utils.translation import gettext as _
-
-    from homestays.availability import with_free_capacity
-    from homestays.forms import StayForm
 
     if not params.get("checkin") and not params.get("checkout"):
         return None

@@ -7,7 +7,7 @@ notes) stays in the admin (homestays/admin_licences.py).
 - `public_licences(page)`: the badges and notes for a listing's public page, in one query (or
   none, when the page's licences were prefetched).
 - `next_badge_change(page, today)`: when those badges change with nobody saving anything (a
-  licence passing its expiry), so the page cache can be told (`portal.cache.changes_at`).
+  licence passing its expiry), so the page cache can be told (`portal.perf.changes_at`).
 - `licence_pages(instance)`: the pages that show a licence, for `registry.register_dependents`,
   so saving or verifying one purges its listing's page.
 - `clean_scan(upload)`: a scan as stored: a JPEG/PNG/WebP picture rebuilt without its metadata
@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from homestays.models import Licence, LicenceKind
+from portal.i18n import default_language
+from portal.uploads import ImageCleaningError, clean_image
 
 PORTAL_TZ = ZoneInfo("Asia/Shanghai")
 EXPIRING_DAYS = 30  # reminders, the editors' list and the owner's warning
@@ -52,7 +54,6 @@ def _verified_licences(page) -> list[Licence]:
     if memo is not None:  # the badges and their next change read the same rows
         return memo
     # A translation shows the licences kept on the default-language listing (where owners enter them).
-    from portal.i18n import default_language
 
     found = Licence.objects.filter(listing__translation_key=page.translation_key, listing__locale__language_code=default_language(), verified_at__isnull=False)
     page._verified_licences = list(found)
@@ -130,8 +131,6 @@ def owner_may_change(licence: Licence | None, today=None) -> bool:
 def clean_scan(upload) -> ContentFile:
     """The stored form of an uploaded scan (see the module docstring)."""
     from PIL import Image
-
-    from portal.uploads import ImageCleaningError, clean_image
 
     if upload.size > MAX_SCAN_BYTES:
         raise ValidationError(_("文件太大（最大 10 MB），请压缩或换一张照片后上传。"), code="too_big")

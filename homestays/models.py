@@ -37,6 +37,8 @@ from portal.images import rendition_specs
 from portal.models import BasePage
 from portal.panels import MapFieldPanel
 from portal.places import County, place_name
+from portal.registry import registry
+from portal.seo import SCHEMA, image_url
 from portal.uploads import private_storage
 
 # Pages render pictures by portal.images preset; these are for map markers and the API.
@@ -152,10 +154,8 @@ class HomestayIndexPage(BasePage):
         verbose_name = _("民宿栏目")
 
     def get_context(self, request, *args, **kwargs):
-        from homestays.views import index_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(index_context(self, request))
+        context.update(registry.page_view(self, "context")(self, request))
         return context
 
     def serve(self, request, *args, **kwargs):
@@ -425,8 +425,6 @@ class HomestayPage(RoutablePageMixin, BasePage):
         return " · ".join(parts)
 
     def get_structured_data(self, request) -> list[dict]:
-        from portal.seo import SCHEMA, image_url
-
         data = {"@context": SCHEMA, "@type": "BedAndBreakfast", "name": self.title, "url": self.get_full_url(request)}
         if self.card_summary:
             data["description"] = self.card_summary
@@ -453,25 +451,19 @@ class HomestayPage(RoutablePageMixin, BasePage):
         return super().get_structured_data(request) + [data]
 
     def get_context(self, request, *args, **kwargs):
-        from homestays.views import homestay_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(homestay_context(self, request))
+        context.update(registry.page_view(self, "context")(self, request))
         return context
 
     # ------------------------------------------------------------------ inquiries
 
     @path("inquire/", name="inquire")
     def inquire(self, request):
-        from homestays.views import inquire
-
-        return inquire(self, request)
+        return registry.page_view(self, "inquire")(self, request)
 
     @path("inquire/sent/", name="inquiry_sent")
     def inquiry_sent(self, request):
-        from homestays.views import inquiry_sent
-
-        return inquiry_sent(self, request)
+        return registry.page_view(self, "inquiry_sent")(self, request)
 
     def inquire_url(self, request=None) -> str:
         return (self.get_url(request) or "/") + self.reverse_subpage("inquire").lstrip("/")
@@ -480,9 +472,7 @@ class HomestayPage(RoutablePageMixin, BasePage):
 
     @path("availability.ics/", name="availability_ics")  # served at <listing>/availability.ics
     def availability_ics(self, request):
-        from homestays.ical import availability_response
-
-        return availability_response(self, request)
+        return registry.page_view(self, "availability_ics")(self, request)
 
     def get_cached_paths(self):
         # Purged with the listing (portal.cache): the proxy bans exact paths, not sub-paths.

@@ -28,6 +28,8 @@ from django.db.models import Q
 from django.utils.text import slugify
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
+from homestays.models import MANAGE_PERMISSION, HomestayPage
+
 OWNERS_GROUP = "民宿业主 Homestay owners"
 OWNER_GROUP_PREFIX = "民宿业主："
 COLLECTIONS_PARENT = "民宿业主图片 Owners' photos"
@@ -77,7 +79,6 @@ def is_owner(user) -> bool:
 
 def is_owner_only(user) -> bool:
     """An owner with no editor powers (editors may own listings too: they keep their full admin)."""
-    from homestays.models import MANAGE_PERMISSION
 
     return is_owner(user) and not user.is_superuser and not user.has_perm(MANAGE_PERMISSION)
 
@@ -112,7 +113,6 @@ def grant_listing(user, page) -> None:
 
 def listings_for(user):
     """The owner's listings (any state), newest change first."""
-    from homestays.models import HomestayPage
 
     return HomestayPage.objects.filter(owner=user).order_by("-latest_revision_created_at", "title")
 
@@ -134,7 +134,6 @@ def invite_owner(*, username: str, name: str, email: str, title: str, county: st
     The account gets no usable password: the owner sets one through the link that
     `set_password_url()` makes, so no password ever travels by e-mail or WeChat.
     """
-    from homestays.models import HomestayPage
 
     User = get_user_model()
     user = User(username=username, email=email, first_name=name)

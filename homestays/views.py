@@ -36,16 +36,18 @@ from homestays.models import (
     Amenity,
     HomestayIndexPage,
     HomestayPage,
+    HomestayRoom,
     Inquiry,
+    RoomNight,
+    SeasonPeriod,
 )
 from homestays.notifications import send_inquiry_notice
-from portal.cache import changes_at
 from portal.geo import distance_to_geometry_km, feature, haversine_km
 from portal.i18n import children_in_language, default_language
 from portal.images import load_images, rendition_url, set_images
 from portal.layers import layer_payload, nearby
 from portal.middleware import client_ip
-from portal.perf import public
+from portal.perf import ancestor_page, changes_at, public
 from portal.places import NEAR_KM
 from portal.registry import registry
 
@@ -185,7 +187,6 @@ def index_context(index: HomestayIndexPage, request) -> dict:
 def attach_stay_quotes(listings: list, checkin, checkout, guests=None) -> None:
     """`stay_price` (the cheapest free room type's total for the stay) on each listing shown: three
     queries for the whole page of results (rooms, seasons, taken nights), never one per listing."""
-    from homestays.models import HomestayRoom, RoomNight, SeasonPeriod
 
     ids = [item.pk for item in listings]
     rooms, seasons, sources = {}, {}, {}
@@ -304,7 +305,6 @@ def homestay_context(page: HomestayPage, request, form: InquiryForm | None = Non
             nearby_routes.append({**props, "distance_km": round(distance, 1)})
             features.append(feat)
         features.append(homestay_feature(page, url))
-    from portal.perf import ancestor_page
 
     index = ancestor_page(page)
     context = stay_context(page, request, rooms)

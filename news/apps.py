@@ -10,11 +10,12 @@ class NewsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
-        from news import demo, providers
+        from news import demo, providers, views
         from news.models import NewsIndexPage
         from news.workflow import assign_news_workflow
         from portal.registry import registry
 
+        registry.register_page_views(NewsIndexPage, context=views.listing_context)
         registry.register_home_section("news.NewsIndexPage")
         registry.register_search_type("news", _("资讯"), ("news.NewsPage",), order=40)
         registry.register_demo("news", demo.load, order=40)

@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vGeo
-
-from news.models import local_tz
 
 PRODID = "-//Xining Rural Portal//xining-rural news//ZH"
 
@@ -36,9 +35,9 @@ def event_component(page, request) -> Event:
         event.add("dtstart", page.first_day)
         event.add("dtend", page.last_day + datetime.timedelta(days=1))
     else:
-        event.add("dtstart", page.event_start.astimezone(local_tz()))
+        event.add("dtstart", page.event_start.astimezone(timezone.get_default_timezone()))
         if page.event_end:
-            event.add("dtend", page.event_end.astimezone(local_tz()))
+            event.add("dtend", page.event_end.astimezone(timezone.get_default_timezone()))
     event.add("summary", page.title)
     event.add("location", page.venue or page.title)
     if page.venue_location and page.venue_location.get("type") == "Point":
@@ -65,7 +64,7 @@ def event_component(page, request) -> Event:
 
 def _start(page) -> datetime.datetime:
     if page.all_day:
-        return datetime.datetime.combine(page.first_day, datetime.time(), tzinfo=local_tz())
+        return datetime.datetime.combine(page.first_day, datetime.time(), tzinfo=timezone.get_default_timezone())
     return page.event_start
 
 
@@ -76,12 +75,12 @@ def build_calendar(events, request, name: str) -> Calendar:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", str(local_tz()))
+    cal.add("x-wr-timezone", str(timezone.get_default_timezone()))
     starts = []
     for page in events:
         cal.add_component(event_component(page, request))
         if not page.all_day:
-            starts.append(page.event_start.astimezone(local_tz()).date())
+            starts.append(page.event_start.astimezone(timezone.get_default_timezone()).date())
     if starts:
         # Only the zone's rules for the years the events span, not its whole history.
         cal.add_missing_timezones(first_date=min(starts) - datetime.timedelta(days=366), last_date=max(starts) + datetime.timedelta(days=366))

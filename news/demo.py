@@ -19,9 +19,9 @@ from lunardate import LunarDate
 from wagtail.models import Page
 from wagtail.rich_text import RichText
 
-from news.models import NewsIndexPage, NewsPage, NewsPageRelatedPage, local_tz
+from news.models import NewsIndexPage, NewsPage, NewsPageRelatedPage
 from news.workflow import news_workflow
-from portal.demo import demo_image
+from portal.demo import demo_image, translate_page
 
 PLACES = {
     "老爷山": (101.6883, 36.9317),
@@ -34,7 +34,7 @@ PLACES = {
 
 
 def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=local_tz())
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=timezone.get_default_timezone())
 
 
 def lunar_editions(month: int, day: int, days: int, today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -570,8 +570,6 @@ def load_english(ctx):
 
     from wagtail.models import Locale
 
-    from portal.demo import translate_page
-
     editor = ctx.users.get("editor")
     index = NewsIndexPage.objects.filter(locale=Locale.get_default()).first()
     if index is None:
@@ -583,8 +581,8 @@ def load_english(ctx):
         english = NEWS_EN.get(key) or NEWS_EN.get(source.slug)
         if english is None:
             continue
-        year = source.event_start.astimezone(local_tz()).year if source.event_start else source.date.year
-        past = source.is_event and source.event_end is not None and source.event_end.astimezone(local_tz()).date() < today
+        year = source.event_start.astimezone(timezone.get_default_timezone()).year if source.event_start else source.date.year
+        past = source.is_event and source.event_end is not None and source.event_end.astimezone(timezone.get_default_timezone()).date() < today
         lead = english.get("past_lead", english["lead"]) if past else english["lead"]
         body = english.get("past_body", english["body"]) if past else english["body"]
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.syndication.views import Feed
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from news.models import local_tz
+from portal.models import PortalSettings
 
 FEED_LENGTH = 30
 
@@ -31,7 +32,6 @@ class NewsRssFeed(Feed):
 
     def _site_name(self) -> str:
         """The portal's name in the feed's language (the news index's: /en/news/feed/ is English)."""
-        from portal.models import PortalSettings
 
         site = Site.find_for_request(self.request)
         settings = PortalSettings.for_site(site) if site else None
@@ -69,9 +69,9 @@ class NewsRssFeed(Feed):
     def item_pubdate(self, item):
         """The editorial date at 08:00 Beijing time, unless it was published later that same day."""
         published = item.first_published_at
-        if published and published.astimezone(local_tz()).date() == item.date:
+        if published and published.astimezone(timezone.get_default_timezone()).date() == item.date:
             return published
-        return datetime.datetime.combine(item.date, datetime.time(8, 0), tzinfo=local_tz())
+        return datetime.datetime.combine(item.date, datetime.time(8, 0), tzinfo=timezone.get_default_timezone())
 
     def item_updateddate(self, item):
         return item.last_published_at or self.item_pubdate(item)

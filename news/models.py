@@ -11,9 +11,7 @@ listed and shown on the home page and on its route pages until its last day is o
 from __future__ import annotations
 
 import datetime
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -33,10 +31,17 @@ from wagtail.models import Orderable, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from news.calendar import calendar_response
+from news.feeds import NewsAtomFeed, NewsRssFeed
 from portal.blocks import BaseStreamBlock
+from portal.cards import specific_cards
 from portal.fields import GeoJSONField
-from portal.images import rendition_specs
+from portal.i18n import active_language, children_in_language, language_of, localized_ids
+from portal.images import attach_images, rendition_specs
 from portal.models import BasePage
+from portal.perf import ancestor_page, memoised, public
+from portal.registry import registry
+from portal.seo import SCHEMA, image_url, local_iso, place
 
 # What cards (portal/includes/card.html) and list items (news/includes/news_item.html) render.
 CARD_RENDITIONS = rendition_specs("card", "news_item")
@@ -44,13 +49,9 @@ CARD_RENDITIONS = rendition_specs("card", "news_item")
 RELATED_PAGE_TYPES = ["routes.RoutePage", "homestays.HomestayPage", "products.ProductPage"]
 
 
-def local_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
 def month_bounds(year: int, month: int | None) -> tuple[datetime.datetime, datetime.datetime]:
     """[start, end) of a calendar month (or year) in Asia/Shanghai, as aware datetimes."""
-    tz = local_tz()
+    tz = timezone.get_default_timezone()
     if month:
         start = datetime.datetime(year, month, 1, tzinfo=tz)
         end = datetime.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
@@ -139,9 +140,6 @@ class NewsIndexPage(RoutablePageMixin, BasePage):
 
     def news_items(self):
         """Live, public news under this index (drafts and private pages never listed or fed)."""
-        from portal.i18n import children_in_language
-        from portal.perf import public
-
         return children_in_language(public(NewsPage.objects.live()), self)
 
     # --- listing -----------------------------------------------------------------------------
@@ -152,9 +150,7 @@ class NewsIndexPage(RoutablePageMixin, BasePage):
 
     @path("", name="listing")
     def listing(self, request):
-        from news.views import listing_context
-
-        context = listing_context(self, request)
+        context = registry.page_view(self, "context")(self, request)
         response = self.render(request, context_overrides=context)
         if context["filter_errors"]:
             # The page still renders (bad values ignored, with a message) but says 400, so crawlers
@@ -166,20 +162,14 @@ class NewsIndexPage(RoutablePageMixin, BasePage):
 
     @path("feed/rss/", name="rss")
     def rss_feed(self, request):
-        from news.feeds import NewsRssFeed
-
         return NewsRssFeed()(request, index=self)
 
     @path("feed/atom/", name="atom")
     def atom_feed(self, request):
-        from news.feeds import NewsAtomFeed
-
         return NewsAtomFeed()(request, index=self)
 
     @re_path(r"^events\.ics/$", name="ics")
     def events_ics(self, request):
-        from news.calendar import calendar_response
-
         events = self.news_items().upcoming().prefetch_related("tags")[:200]
         what = _("节庆活动")  # outside the f-string, where makemessages finds it
         return calendar_response(request, events, name=f"{self.title} · {what}")
@@ -293,8 +283,8 @@ class NewsPage(RoutablePageMixin, BasePage):
             errors["venue"] = _("活动需要填写地点。")
         if self.event_start and not self.event_end:
             # A one-day event ends at midnight Beijing time, not at its start time.
-            local_start = timezone.localtime(self.event_start, local_tz())
-            self.event_end = datetime.datetime.combine(local_start.date(), datetime.time(23, 59, 59), tzinfo=local_tz())
+            local_start = timezone.localtime(self.event_start, timezone.get_default_timezone())
+            self.event_end = datetime.datetime.combine(local_start.date(), datetime.time(23, 59, 59), tzinfo=timezone.get_default_timezone())
         if self.event_start and self.event_end:
             # An all-day event's typed times do not count: only its days do.
             if (self.last_day < self.first_day) if self.all_day else (self.event_end < self.event_start):
@@ -310,7 +300,7 @@ class NewsPage(RoutablePageMixin, BasePage):
         calendars and JSON-LD then give it as dates (`first_day`, `last_day`)."""
         if not (self.all_day and self.event_start):
             return
-        tz = local_tz()
+        tz = timezone.get_default_timezone()
         first = timezone.localtime(self.event_start, tz).date()
         last = max(timezone.localtime(self.event_end, tz).date(), first) if self.event_end else first
         self.event_start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
@@ -339,11 +329,11 @@ class NewsPage(RoutablePageMixin, BasePage):
 
     @property
     def local_start(self):
-        return timezone.localtime(self.event_start, local_tz()) if self.event_start else None
+        return timezone.localtime(self.event_start, timezone.get_default_timezone()) if self.event_start else None
 
     @property
     def local_end(self):
-        return timezone.localtime(self.event_end, local_tz()) if self.event_end else None
+        return timezone.localtime(self.event_end, timezone.get_default_timezone()) if self.event_end else None
 
     @property
     def first_day(self):
@@ -436,7 +426,6 @@ class NewsPage(RoutablePageMixin, BasePage):
 
     def get_structured_data(self, request) -> list[dict]:
         """NewsArticle for every item, plus a schema.org Event for events (search engines' event listings)."""
-        from portal.seo import SCHEMA, image_url, local_iso, place, provider_organization
 
         url = self.get_full_url(request)
         image = image_url(self.card_image, request)
@@ -451,7 +440,7 @@ class NewsPage(RoutablePageMixin, BasePage):
             "datePublished": local_iso(published),
             "dateModified": local_iso(max(modified, published) if modified else published),
         }
-        publisher = provider_organization(request)
+        publisher = self.provider_organization(request)
         article["publisher"] = publisher
         article["author"] = {"@type": "Organization", "name": self.source} if self.source else publisher
         if image:
@@ -488,9 +477,9 @@ class NewsPage(RoutablePageMixin, BasePage):
         date, else 08:00 Beijing time on its date (an item dated before it went online), the same
         moment the feeds give (news.feeds item_pubdate)."""
         first = self.first_published_at
-        if first is not None and timezone.localtime(first, local_tz()).date() == self.date:
+        if first is not None and timezone.localtime(first, timezone.get_default_timezone()).date() == self.date:
             return first
-        return datetime.datetime.combine(self.date, datetime.time(8, 0), tzinfo=local_tz())
+        return datetime.datetime.combine(self.date, datetime.time(8, 0), tzinfo=timezone.get_default_timezone())
 
     def pictured(self) -> list:
         """The page and its related pages' cards (portal.perf loads their pictures in one query)."""
@@ -500,9 +489,6 @@ class NewsPage(RoutablePageMixin, BasePage):
         """Hand-picked related pages that are live and public, in the editor's order, computed once
         per request; `images=False` leaves their pictures out (`pictured` gathers them with
         the page's own, so attaching them afterwards costs no query)."""
-        from portal.images import attach_images
-        from portal.perf import memoised
-
         pages = memoised(self, "news_related_pages", self._related_pages)
         if images:
             attach_images(pages)
@@ -511,9 +497,6 @@ class NewsPage(RoutablePageMixin, BasePage):
     def _related_pages(self) -> list:
         from django.db.models import Exists, OuterRef, Subquery
         from wagtail.models import Page
-
-        from portal.cards import specific_cards
-        from portal.i18n import active_language, language_of, localized_ids
 
         # A translated item keeps the links its source had (Wagtail copies them as they are): show
         # each page's copy in the visitor's language, or the page itself marked "(中文)".
@@ -544,7 +527,6 @@ class NewsPage(RoutablePageMixin, BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        from portal.perf import ancestor_page
 
         parent = ancestor_page(self, NewsIndexPage)
         if parent:
@@ -559,8 +541,6 @@ class NewsPage(RoutablePageMixin, BasePage):
     @re_path(r"^event\.ics/$", name="ics")
     def event_ics(self, request):
         """'Add to calendar': the same VEVENT (same UID) as in the feed, so calendars merge them."""
-        from news.calendar import calendar_response
-
         if not (self.is_event and self.event_start):
             raise Http404
         return calendar_response(request, [self], name=self.title, filename=f"{self.slug}.ics")

@@ -10,14 +10,14 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
+from news.models import NewsIndexPage, NewsPage
+from portal.i18n import in_active_language
+from portal.perf import memoised, menu_pages, public
+
 
 def _news(locale_id=None):
     """Live, public news: one locale's, or (by default) each item once in the active language,
     else in the default one, so the English home page lists festivals not yet translated."""
-    from news.models import NewsPage
-    from portal.i18n import in_active_language
-    from portal.perf import public
-
     qs = public(NewsPage.objects.live())
     if locale_id is None:
         return in_active_language(qs)
@@ -47,7 +47,6 @@ LINKED_LIMIT = 40  # far more than any route page lists; bounds the query if edi
 def _linked(page) -> list:
     """Live news items whose editor linked them to `page` or to one of its translations: one
     query per request, shared by related_events and related_news (a route page asks for both)."""
-    from portal.perf import memoised
 
     def compute():
         qs = _news(page.locale_id).filter(related_links__page__translation_key=page.translation_key).distinct()
@@ -75,9 +74,6 @@ def feed_links(page, limit: int = 5) -> list:
     Atom and the events calendar of the news index in the page's language, else any live one."""
     from django.utils.translation import gettext as _
 
-    from news.models import NewsIndexPage
-    from portal.perf import menu_pages, public
-
     # the news section in the menu, in the page's language (no query); else the first live one
     index = next((p for p in menu_pages(page, NewsIndexPage) if p.locale_id == page.locale_id), None)
     if index is None:
@@ -104,8 +100,6 @@ def news_about(instance) -> list:
     """News items and events related to a page (their cards show its title and picture)."""
     from wagtail.models import Page
 
-    from news.models import NewsPage
-
     if not isinstance(instance, Page):
         return []
     return list(NewsPage.objects.filter(related_links__page=instance.pk).distinct())
@@ -116,9 +110,7 @@ def festival_days(first, last) -> list[dict]:
     homestay's calendar marks so owners see the 花儿会 weekend coming."""
     import datetime
 
-    from news.models import local_tz
-
-    tz = local_tz()
+    tz = timezone.get_default_timezone()
     start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
     end = datetime.datetime.combine(last, datetime.time.max, tzinfo=tz)
     ends_after = Q(event_end__gte=start) | Q(event_end__isnull=True, event_start__gte=start)

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from taggit.models import Tag
 
+from news.models import NewsPageTag
+
 SHOW_CHOICES = [("", gettext_lazy("全部资讯")), ("upcoming", gettext_lazy("近期活动")), ("past", gettext_lazy("往期活动"))]
 # "%(m)s月" is formatted when the choice is shown, in the visitor's language ("July" on /en/), not at import.
 _month_label = lazy(lambda m: _("%(m)s月") % {"m": m}, str)
@@ -54,8 +56,6 @@ def _query(params: dict, **changes) -> str:
 
 
 def listing_context(index, request) -> dict:
-    from news.models import NewsPageTag
-
     items = index.news_items()
     tags = Tag.objects.filter(pk__in=NewsPageTag.objects.filter(content_object__in=items).values("tag_id")).order_by("name")
     span = items.aggregate(first=Min("date"), last=Max("date"), first_event=Min("event_start"), last_event=Max("event_end"))

@@ -18,7 +18,11 @@ class PortalConfig(AppConfig):
         connect_admin_signals()  # workflow decisions say what happened; Chinese names in Chinese order
 
         from portal import reports  # noqa: F401 - registers the admin report 待替换的演示图片
+        from portal.models import MapPage
         from portal.registry import registry
+        from portal.views import map_page_context
+
+        registry.register_page_views(MapPage, context=map_page_context)
 
         registry.register_home_section("portal.MapPage")
         registry.register_home_section("portal.StandardPage")

@@ -9,7 +9,11 @@ from wagtail import blocks
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock as WagtailImageChooserBlock
 
-from portal.registry import collection_choices, layer_choices
+from portal.cards import specific_cards
+from portal.i18n import localized_ids
+from portal.images import attach_images, load_images
+from portal.perf import in_order, memoised, preloaded_objects
+from portal.registry import collection_choices, layer_choices, registry
 
 
 class ImageChooserBlock(WagtailImageChooserBlock):
@@ -18,9 +22,6 @@ class ImageChooserBlock(WagtailImageChooserBlock):
     rendering (portal.perf.preloaded). Stored exactly as Wagtail's, so migrations name that one."""
 
     def bulk_to_python(self, values):
-        from portal.images import load_images
-        from portal.perf import in_order, preloaded_objects
-
         known = preloaded_objects("images")
         images = {pk: known[pk] for pk in values if pk in known}
         images.update(load_images(pk for pk in values if pk not in images))
@@ -36,8 +37,6 @@ class PageChooserBlock(blocks.PageChooserBlock):
 
     def bulk_to_python(self, values):
         from wagtail.models import Page
-
-        from portal.perf import in_order, preloaded_objects
 
         model = self.model_class
         pages = {}
@@ -147,9 +146,6 @@ class FeaturedPagesBlock(blocks.StructBlock):
     def get_context(self, value, parent_context=None):
         from wagtail.models import Page
 
-        from portal.cards import specific_cards
-        from portal.i18n import localized_ids
-
         context = super().get_context(value, parent_context)
         # Picked on the Chinese page and copied with it: the English page shows the English copies.
         ids, fallback = localized_ids(page.pk for page in value["pages"] if page is not None)
@@ -173,8 +169,6 @@ class CollectionBlock(blocks.StructBlock):
         template = "portal/blocks/collection_block.html"
 
     def get_context(self, value, parent_context=None):
-        from portal.images import attach_images
-
         context = super().get_context(value, parent_context)
         items = collection_items(value["source"], value["limit"], (parent_context or {}).get("page"))
         attach_images(items)  # no query when the home page gathered them (HomePage.pictured)
@@ -185,9 +179,6 @@ class CollectionBlock(blocks.StructBlock):
 def collection_items(source: str, limit: int, page=None) -> list:
     """A collection's pages from the app that registered it, once per request: the home page asks
     before it renders (to fetch every picture on it in one query), the block again as it renders."""
-    from portal.perf import memoised
-    from portal.registry import registry
-
     provider = registry.collections.get(source)
     if provider is None:
         return []

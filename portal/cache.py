@@ -28,7 +28,6 @@ the version change is marked private, and the second purge catches one that was 
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import threading
@@ -50,6 +49,7 @@ from wagtail.contrib.frontend_cache.backends.http import PurgeRequest
 from wagtail.contrib.frontend_cache.utils import PurgeBatch, get_backends
 
 from portal import layers
+from portal.perf import changes_at_var
 from portal.registry import registry
 
 logger = logging.getLogger(__name__)
@@ -66,22 +66,9 @@ def cache_seconds() -> int:
     return int(getattr(settings, "PAGE_CACHE_SECONDS", 600))
 
 
-# The earliest time at which what the current response shows changes by itself (an alert starts
-# or ends), noted by whatever code reads such content while the response is built.
-_changes_at: contextvars.ContextVar = contextvars.ContextVar("portal_changes_at", default=None)
-
-
-def changes_at(when) -> None:
-    """Say that the response being built shows content that changes by itself at `when` (a datetime
-    or None): shared caches keep it at most until then, so it changes with no purge and no timer."""
-    if when is not None:
-        current = _changes_at.get()
-        _changes_at.set(min(current, when) if current else when)
-
-
 def _shared_seconds() -> int:
     seconds = cache_seconds()
-    until = _changes_at.get()
+    until = changes_at_var.get()
     if until is not None:
         from django.utils import timezone
 
@@ -115,12 +102,12 @@ class CacheControlMiddleware:
     def __call__(self, request):
         candidate = request.method in ("GET", "HEAD") and not request.path_info.startswith(PRIVATE_PREFIXES)
         version = content_version() if candidate else None
-        token = _changes_at.set(None)
+        token = changes_at_var.set(None)
         try:
             response = self.get_response(request)
             seconds = _shared_seconds()
         finally:
-            _changes_at.reset(token)
+            changes_at_var.reset(token)
         if not candidate:
             return response
         if seconds > 0 and self.shareable(request, response) and content_version() == version:

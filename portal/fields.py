@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.geo import LINE_TYPES, POINT_TYPES, validate_geometry
+from portal.widgets import MapWidget
 
 
 class GeoJSONFormField(forms.JSONField):
@@ -62,8 +63,6 @@ class GeoJSONField(models.JSONField):
             validate_geometry(value, self.geom_types)
 
     def formfield(self, **kwargs):
-        from portal.widgets import MapWidget
-
         defaults = {"form_class": GeoJSONFormField, "geom_types": self.geom_types, "widget": MapWidget(geom_types=self.geom_types)}
         defaults.update(kwargs)
         return super().formfield(**defaults)

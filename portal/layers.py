@@ -21,6 +21,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 
 from portal.geo import distance_to_geometry_km, geometry_bounds, iter_lines
+from portal.models import LayerFeature
+from portal.perf import changes_at
 from portal.registry import registry
 
 CACHE_PREFIX = "portal:geo:"
@@ -88,16 +90,12 @@ def layer_payloads(names) -> dict[str, dict]:
         if name not in payloads:
             payloads[name] = _build_and_store(name, language)
             cache.set(keys[name], payloads[name], CACHE_SECONDS)
-    from portal.cache import changes_at
-
     for name in names:
         changes_at(payloads[name].get("valid_until"))
     return {name: payloads[name] for name in names}
 
 
 def _stored_layers(names: list[str], language: str) -> dict[str, dict]:
-    from portal.models import LayerFeature
-
     rows: dict[str, list] = {}
     built: dict[str, object] = {}
     until: dict[str, object] = {}
@@ -115,8 +113,6 @@ def _stored_layers(names: list[str], language: str) -> dict[str, dict]:
 
 
 def _build_and_store(name: str, language: str) -> dict:
-    from portal.models import LayerFeature
-
     layer = registry.layers[name]
     valid_until = layer.changes_at() if layer.changes_at else None
     features = list(layer.features())
@@ -136,8 +132,6 @@ def _build_and_store(name: str, language: str) -> dict:
 def invalidate(name: str | None = None) -> None:
     """Drop one layer (in every language), or every layer when name is None: its cached GeoJSON and
     its stored features, so the next read rebuilds it from the models."""
-    from portal.models import LayerFeature
-
     names = [name] if name else list(registry.layers)
     languages = [code for code, _label in settings.LANGUAGES]
     cache.delete_many([cache_key(n, lang) for n in names for lang in languages])

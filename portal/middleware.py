@@ -19,6 +19,9 @@ from django.http import HttpResponse
 from django.template import loader
 from django.utils.module_loading import import_string
 
+from portal.tiles import tile_config, tile_config_for_request
+from portal.widgets import admin_tile_config
+
 logger = logging.getLogger(__name__)
 
 
@@ -75,7 +78,6 @@ def tile_sources(tile_config: dict) -> list[str]:
 def settings_tile_sources() -> list[str]:
     """Tile hosts from the deployment settings alone (no database): used when the site's own
     PortalSettings cannot be read, e.g. on the 503 page."""
-    from portal.tiles import tile_config
 
     return tile_sources(tile_config(None))
 
@@ -135,8 +137,6 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     @staticmethod
     def _admin_tiles() -> list[str]:
         try:
-            from portal.widgets import admin_tile_config
-
             return tile_sources(admin_tile_config())
         except DatabaseError:
             return settings_tile_sources()
@@ -146,8 +146,6 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if response.status_code >= 500:
             return settings_tile_sources()  # the database may be what failed
         try:
-            from portal.tiles import tile_config_for_request
-
             return tile_sources(tile_config_for_request(request))
         except DatabaseError:
             return settings_tile_sources()

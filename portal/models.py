@@ -5,6 +5,8 @@ and shown on the map in the same way, without `portal` knowing the subject apps.
 """
 
 from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
@@ -13,11 +15,14 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from portal.blocks import BaseStreamBlock, HomeStreamBlock
-from portal.geo import LINE_TYPES
+from portal.blocks import BaseStreamBlock, HomeStreamBlock, collection_items
+from portal.i18n import language_of
+from portal.images import stream_chooser_ids
 from portal.panels import TitleFieldPanel
+from portal.perf import Frame
 from portal.registry import registry
 from portal.richtext import normalise_newlines
+from portal.seo import SCHEMA, breadcrumb_list, hreflang, provider_organization
 from portal.slugs import PinyinSlugPageForm, apply_pinyin_slug
 
 
@@ -107,17 +112,17 @@ class BasePage(Page):
         return {"location": location, "lastmod": lastmod, **self._sitemap_marks(alternate_key)}
 
     def _sitemap_marks(self, alternate_key) -> dict:
-        from portal.i18n import language_of
-        from portal.seo import hreflang
 
         return {"language": hreflang(language_of(self)), "alternate_key": str(alternate_key)}
+
+    def provider_organization(self, request) -> dict:
+        return provider_organization(request, PortalSettings.for_request(request) if request is not None else None)
 
     def get_structured_data(self, request) -> list[dict]:
         """schema.org objects for this page (JSON-LD); detail pages extend this list.
 
         Every page carries its BreadcrumbList; base.html renders whatever this returns.
         """
-        from portal.seo import breadcrumb_list
 
         return [breadcrumb_list(self, request)] if self.depth > 2 else []
 
@@ -142,8 +147,6 @@ class HomePage(BasePage):
     def route(self, request, path_components):
         """Wagtail's routing, in one query for the whole way down from here (every URL of the site
         starts at the home page): the page frame, see portal.perf."""
-        from portal.images import stream_chooser_ids
-        from portal.perf import Frame
 
         frame = Frame.build(self, path_components, () if path_components else stream_chooser_ids(self.body, "page"))
         if request is not None:
@@ -159,7 +162,6 @@ class HomePage(BasePage):
         """The page and its collections' cards: the collections are computed here, once per page
         instance (portal.blocks.collection_items), so every picture on the home page comes in one
         query."""
-        from portal.blocks import collection_items
 
         items = []
         limit_block = self.body.stream_block.child_blocks["collection"].child_blocks["limit"]
@@ -172,12 +174,8 @@ class HomePage(BasePage):
 
     def get_structured_data(self, request) -> list[dict]:
         """The site itself: a schema.org WebSite with its search, in the page's language."""
-        from django.urls import reverse
-        from django.utils.translation import get_language
 
-        from portal.seo import SCHEMA, provider_organization
-
-        site = provider_organization(request)
+        site = self.provider_organization(request)
         search = reverse("search")
         target = (request.build_absolute_uri(search) if request is not None else search) + "?q={search_term_string}"
         return super().get_structured_data(request) + [
@@ -210,30 +208,8 @@ class MapPage(BasePage):
         verbose_name = _("地图页")
 
     def get_context(self, request, *args, **kwargs):
-        """The registered layers with their features, for the toggles, the legend and the text list view.
-
-        Features come from the cached layer payloads the map itself fetches, so the list and the
-        map always agree and rendering the page costs no queries once the layers are cached.
-        """
-        from portal.layers import kind_label, layer_info, layer_payload, map_page_layers
-
         context = super().get_context(request, *args, **kwargs)
-        groups = []
-        names = map_page_layers()
-        for info in layer_info(names):
-            features = layer_payload(info["name"])["features"] if info["registered"] else []
-            items = []
-            for feat in features:
-                props = feat.get("properties") or {}
-                items.append({**props, "kind_label": kind_label(props), "geometry_type": (feat.get("geometry") or {}).get("type", "")})
-            lines = any(item["geometry_type"] in LINE_TYPES for item in items)
-            groups.append({**info, "items": items, "lines": lines})
-        context["map_layers"] = groups
-        # "near here" lists first the layers that have a listing by distance (where to stay)
-        context["near_order"] = sorted(names, key=lambda name: not registry.layers[name].near_listing)
-        context["map_layer_names"] = ",".join(names)
-        # the lines that carry their own colour (each route its own) get a legend entry each
-        context["route_legend"] = [item for group in groups if group["lines"] for item in group["items"] if item.get("colour")]
+        context.update(registry.page_view(self, "context")(self, request))
         return context
 
 

@@ -36,6 +36,22 @@ from contextvars import ContextVar
 from django.db.models import Q
 from django.http import Http404
 
+from portal.i18n import active_language
+from portal.images import image_ids, load_images, set_images, stream_chooser_ids
+
+# The earliest time at which what the current response shows changes by itself (an alert starts
+# or ends), noted by whatever code reads such content while the response is built.
+changes_at_var: ContextVar = ContextVar("portalchanges_at_var", default=None)
+
+
+def changes_at(when) -> None:
+    """Say that the response being built shows content that changes by itself at `when` (a datetime
+    or None): shared caches keep it at most until then, so it changes with no purge and no timer."""
+    if when is not None:
+        current = changes_at_var.get()
+        changes_at_var.set(min(current, when) if current else when)
+
+
 # --- small helpers -----------------------------------------------------------------------------
 
 
@@ -146,8 +162,6 @@ class Frame:
             return frame
         from wagtail.models import Page, Site
 
-        from portal.i18n import active_language
-
         site = Site.find_for_request(request)
         if site is None:
             return None
@@ -219,8 +233,6 @@ class Frame:
     def prepare(self, page):
         """Load every picture `page` shows and convert its StreamFields with what is loaded."""
         from wagtail.fields import StreamField
-
-        from portal.images import image_ids, load_images, set_images, stream_chooser_ids
 
         page.portal_frame = self
         streams = [getattr(page, field.attname) for field in page._meta.concrete_fields if isinstance(field, StreamField)]

@@ -8,6 +8,11 @@ from dataclasses import dataclass, field, replace
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.geo import haversine_km
+from portal.layers import kind_label, layer_payloads, within_km
+from portal.registry import registry
+from portal.search.text import query_words
+
 
 class County(models.TextChoices):
     """The seven county-level divisions of Xining; ASCII codes keep filter URLs and CSV codes readable."""
@@ -93,22 +98,18 @@ class NearGroup:
 
 
 def place_layers() -> list:
-    from portal.registry import registry
-
     return sorted((layer for layer in registry.layers.values() if layer.places), key=lambda layer: layer.order)
 
 
 def near_layers() -> list:
     """Layers listed around a place: every layer of points that is not itself a gazetteer, in the
     registry's order (homestays, then products, then stations)."""
-    from portal.registry import registry
 
     return sorted((layer for layer in registry.layers.values() if not layer.places and layer.near), key=lambda layer: layer.order)
 
 
 def places() -> list[Place]:
     """Every place in the active language, once per name (a stop on two routes lists both routes)."""
-    from portal.layers import kind_label, layer_payloads
 
     layers = place_layers()
     payloads = layer_payloads([layer.name for layer in layers])
@@ -247,8 +248,6 @@ def find_place(words: list[str]) -> PlaceMatch | None:
 
 
 def _same_place(place: Place, candidates: list[Place]) -> Place:
-    from portal.geo import haversine_km
-
     for other in candidates:
         if haversine_km((place.lon, place.lat), (other.lon, other.lat)) <= SAME_PLACE_KM:
             return other
@@ -257,7 +256,6 @@ def _same_place(place: Place, candidates: list[Place]) -> Place:
 
 def place_named(text: str) -> PlaceMatch | None:
     """The place a visitor typed or picked (?near=塔尔寺), segmented as search segments it."""
-    from portal.search.text import query_words
 
     return find_place(query_words(text)) if compact(text) else None
 
@@ -265,7 +263,6 @@ def place_named(text: str) -> PlaceMatch | None:
 def near_place(place: Place, km: float = NEAR_KM, layers: list[str] | None = None) -> list[NearGroup]:
     """Each near layer's points within `km` of the place, nearest first, an object listed once
     (a product grown in two villages counts at the nearer one)."""
-    from portal.layers import layer_payloads, within_km
 
     wanted = [layer for layer in near_layers() if not layers or layer.name in layers]
     payloads = layer_payloads([layer.name for layer in wanted])

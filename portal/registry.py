@@ -127,6 +127,21 @@ class Registry:
     # callables(first, last) -> [{"start", "end", "title", "url"}]: dated happenings (festivals)
     # that other apps mark on their calendars (a homestay's availability, its 节庆 prices).
     date_marks: list[Callable[..., Any]] = field(default_factory=list)
+    # page model -> {name: callable(page, request, ...)}: how a page answers a request (its context,
+    # its sub-routes), kept in its app's views module. Page methods ask here, so an app's models
+    # never import its views: views import models, and `AppConfig.ready()` joins the two.
+    page_views: dict[type, dict[str, Callable[..., Any]]] = field(default_factory=dict)
+
+    def register_page_views(self, model: type, **views: Callable[..., Any]) -> None:
+        self.page_views.setdefault(model, {}).update(views)
+
+    def page_view(self, page, name: str) -> Callable[..., Any]:
+        """The view `name` registered for the page's class or the nearest base class that has one."""
+        for cls in type(page).__mro__:
+            view = self.page_views.get(cls, {}).get(name)
+            if view is not None:
+                return view
+        raise LookupError(f"{type(page).__name__} has no page view {name!r}: its app registers it in AppConfig.ready()")
 
     def register_date_marks(self, provider: Callable[..., Any]) -> None:
         if provider not in self.date_marks:

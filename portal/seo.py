@@ -88,14 +88,12 @@ def image_url(image, request, spec="fill-1200x630") -> str | None:
     return request.build_absolute_uri(rendition.url) if request else rendition.url
 
 
-def provider_organization(request) -> dict:
-    """The portal itself as a schema.org Organization, named in the active language."""
+def provider_organization(request, ps=None) -> dict:
+    """The portal itself as a schema.org Organization, named in the active language; `ps` is the
+    site's PortalSettings (BasePage.provider_organization), None for the default names."""
     from django.utils.translation import get_language
 
-    from portal.models import PortalSettings
-
     english = (get_language() or "").startswith("en")
-    ps = PortalSettings.for_request(request) if request is not None else None
     if english:
         name = (ps.site_name_en if ps else "") or "Xining Rural Portal"
     else:

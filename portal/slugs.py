@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from portal.chooser_checks import ChooserPermissionFormMixin
+from portal.search.text import tokenizer
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MAX_LENGTH = 80  # of the pinyin part; Page.slug holds 255, a shared link should stay readable
@@ -35,8 +36,6 @@ def pinyin_slug(title: str, max_length: int = MAX_LENGTH) -> str:
     Cut at a word boundary when longer than max_length; "" when nothing readable is left.
     """
     from pypinyin import lazy_pinyin
-
-    from portal.search.text import tokenizer
 
     parts = []
     for word in tokenizer().cut(title or ""):

@@ -21,6 +21,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 
+from portal.models import PortalSettings
+
 OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 TIANDITU_ATTRIBUTION = '© <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a>'
 GAODE_ATTRIBUTION = '© <a href="https://www.amap.com/">高德地图 AutoNavi</a>'
@@ -97,8 +99,6 @@ def tile_config(portal_settings=None) -> dict:
 
 
 def tile_config_for_request(request) -> dict:
-    from portal.models import PortalSettings
-
     portal_settings = None
     if request is not None:
         try:

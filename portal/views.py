@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from portal import layers
-from portal.geo import point
+from portal.geo import LINE_TYPES, point
+from portal.middleware import database_is_down, database_unavailable_response
 from portal.registry import registry
 
 
@@ -158,8 +159,6 @@ def server_error(request):
     from django.conf import settings
     from django.template import loader
 
-    from portal.middleware import database_is_down, database_unavailable_response
-
     if database_is_down(sys.exc_info()[1]):
         return database_unavailable_response()
     body = loader.get_template("500.html").render({"STATIC_URL": settings.STATIC_URL})
@@ -179,3 +178,29 @@ def login_locked_out(request, original_response=None, credentials=None):
     response = render(request, "portal/lockout.html", {"cooloff_minutes": minutes}, status=429)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def map_page_context(page, request) -> dict:
+    """The registered layers with their features, for the map page's toggles, legend and text list.
+
+    Features come from the cached layer payloads the map itself fetches, so the list and the map
+    always agree and rendering the page costs no queries once the layers are cached.
+    """
+    context = {}
+    groups = []
+    names = layers.map_page_layers()
+    for info in layers.layer_info(names):
+        features = layers.layer_payload(info["name"])["features"] if info["registered"] else []
+        items = []
+        for feat in features:
+            props = feat.get("properties") or {}
+            items.append({**props, "kind_label": layers.kind_label(props), "geometry_type": (feat.get("geometry") or {}).get("type", "")})
+        lines = any(item["geometry_type"] in LINE_TYPES for item in items)
+        groups.append({**info, "items": items, "lines": lines})
+    context["map_layers"] = groups
+    # "near here" lists first the layers that have a listing by distance (where to stay)
+    context["near_order"] = sorted(names, key=lambda name: not registry.layers[name].near_listing)
+    context["map_layer_names"] = ",".join(names)
+    # the lines that carry their own colour (each route its own) get a legend entry each
+    context["route_legend"] = [item for group in groups if group["lines"] for item in group["items"] if item.get("colour")]
+    return context

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from portal import twofactor
 from portal.admin_guide import AdminGuideView
 from portal.richtext import register_comparisons
 
@@ -21,8 +22,6 @@ def register_guide_url():
 
 @hooks.register("register_admin_urls")
 def register_two_factor_urls():
-    from portal import twofactor
-
     return twofactor.admin_urls()
 
 

@@ -16,6 +16,9 @@ from django.core.cache import cache
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from portal.models import PortalSettings
+from portal.tiles import tile_config
+
 TILES_CACHE_KEY = "portal:admin-map-tiles"
 
 
@@ -23,13 +26,9 @@ def admin_tile_config() -> dict:
     """The default site's tile provider (portal.tiles), cached briefly: a route form renders one widget per stop."""
 
     def compute():
-        from portal.tiles import tile_config
-
         portal_settings = None
         try:
             from wagtail.models import Site
-
-            from portal.models import PortalSettings
 
             site = Site.objects.filter(is_default_site=True).first()
             portal_settings = PortalSettings.for_site(site) if site else None

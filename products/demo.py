@@ -15,7 +15,7 @@ from pathlib import Path
 from wagtail.models import Locale
 from wagtail.rich_text import RichText
 
-from portal.demo import demo_image
+from portal.demo import demo_image, translate_page
 from portal.geo import point
 from products.importers import import_stations
 from products.models import (
@@ -888,7 +888,6 @@ def _translate_snippet(obj, locale, **fields):
 
 def load_english(ctx):
     """English producers, stations, villages and products (after /en/products/ exists)."""
-    from portal.demo import translate_page
 
     locale, default = ctx.locale, Locale.get_default()
     editor = ctx.users.get("editor")

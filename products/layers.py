@@ -6,6 +6,8 @@ run once per invalidation, not per request.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
@@ -14,6 +16,7 @@ from portal.geo import feature
 from portal.i18n import in_active_language
 from portal.images import rendition_url
 from portal.perf import public
+from products.models import THUMB_SPEC, ProductIndexPage, ProductPage, ProductStation, ServiceStation
 
 
 def renditions_prefetch(image_lookup: str, *specs: str) -> Prefetch:
@@ -67,8 +70,6 @@ def station_feature(station, url: str, *, inline: bool = False) -> dict:
 
 
 def product_features() -> list[dict]:
-    from products.models import THUMB_SPEC, ProductPage
-
     paths = restricted_paths()
     pages = (
         in_active_language(ProductPage.objects.live())
@@ -89,8 +90,6 @@ def product_features() -> list[dict]:
 
 
 def station_features() -> list[dict]:
-    from products.models import ProductIndexPage, ServiceStation
-
     index = in_active_language(public(ProductIndexPage.objects.live())).order_by("path").first()
     features = []
     stations = in_active_language(ServiceStation.objects.filter(location__isnull=False))
@@ -102,8 +101,6 @@ def station_features() -> list[dict]:
 
 def featured_products(limit: int = 3, request=None) -> list:
     """The home page's 河湟田源 section: live, public, featured products, in the editors' tree order."""
-    from products.models import ProductPage
-
     # the block attaches the pictures (portal.images); the origins give the cards' counties
     pages = in_active_language(public(ProductPage.objects.live())).filter(featured=True).prefetch_related("origins").order_by("path")
     return list(pages[:limit])
@@ -114,10 +111,6 @@ def featured_products(limit: int = 3, request=None) -> list:
 
 def _index_paths(suffix: str) -> list[str]:
     """`suffix` under every product index page, in every language (e.g. the station list)."""
-    from urllib.parse import urlsplit
-
-    from products.models import ProductIndexPage
-
     paths = []
     for index in ProductIndexPage.objects.all():
         url = index.get_full_url()
@@ -128,30 +121,22 @@ def _index_paths(suffix: str) -> list[str]:
 
 def station_pages(station) -> list:
     """A station's own page, the station list, and the products it stocks (they list it)."""
-    from products.models import ProductPage
-
     return [*_index_paths(f"stations/{station.pk}/"), *_index_paths("stations/"), *ProductPage.objects.filter(station_links__station=station)]
 
 
 def product_station_pages(page) -> list:
     """The pages of the stations that stock a product (a station page lists its products)."""
-    from products.models import ProductStation
-
     ids = ProductStation.objects.filter(page_id=page.pk).values_list("station_id", flat=True)
     return [path for pk in ids for path in _index_paths(f"stations/{pk}/")]
 
 
 def producer_pages(producer) -> list:
-    from products.models import ProductPage
-
     return list(ProductPage.objects.filter(producer=producer))
 
 
 def village_pages(village) -> list:
     """一村一品 villages are mapped on the product index (the index itself is always purged with its
     products; here because a village is not a page) and link one product."""
-    from products.models import ProductIndexPage
-
     pages = list(ProductIndexPage.objects.all())
     if village.product_page_id:
         pages.append(village.product_page)

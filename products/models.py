@@ -12,6 +12,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -32,7 +33,10 @@ from portal.fields import GeoJSONField
 from portal.filters import status_for
 from portal.images import rendition_specs
 from portal.models import BasePage
+from portal.perf import private_exists
 from portal.places import County, place_name
+from portal.registry import registry
+from portal.seo import SCHEMA, breadcrumb_list, geo, image_url, postal_address
 from products.fields import MonthsField, months_label
 from products.panels import LinkedProductsPanel
 
@@ -275,7 +279,6 @@ class ServiceStation(TranslatableMixin, index.Indexed, models.Model):
 
     def structured_data(self, url: str) -> dict:
         """The station as a schema.org LocalBusiness: where it is, how to call, when it is open."""
-        from portal.seo import SCHEMA, geo, postal_address
 
         street = join_place(self.get_county_display(), self.township, self.village, self.address)
         data = {"@context": SCHEMA, "@type": "LocalBusiness", "name": self.name, "url": url, "address": postal_address(street)}
@@ -384,11 +387,9 @@ class ProductIndexPage(RoutablePageMixin, BasePage):
         verbose_name = _("产品栏目")
 
     def get_context(self, request, *args, **kwargs):
-        from products.views import index_context
-
         context = super().get_context(request, *args, **kwargs)
         if not getattr(request, "routable_resolver_match", None) or request.routable_resolver_match.url_name == "index_route":
-            context.update(index_context(self, request))
+            context.update(registry.page_view(self, "context")(self, request))
         return context
 
     def serve(self, request, *args, **kwargs):
@@ -401,17 +402,12 @@ class ProductIndexPage(RoutablePageMixin, BasePage):
 
     @path("stations/", name="stations")
     def stations(self, request):
-        from products.views import stations_context
-
-        return self.render(request, template="products/service_stations.html", context_overrides=stations_context(self, request))
+        context = registry.page_view(self, "stations")(self, request)
+        return self.render(request, template="products/service_stations.html", context_overrides=context)
 
     @path("stations/<int:pk>/", name="station")
     def station(self, request, pk):
-        from django.shortcuts import redirect
-
-        from products.views import station_context
-
-        context = station_context(self, request, pk)
+        context = registry.page_view(self, "station")(self, request, pk)
         if "redirect" in context:
             return redirect(context["redirect"], permanent=True)
         self.routed_station = context["station"]  # for get_structured_data, without fetching it again
@@ -421,8 +417,6 @@ class ProductIndexPage(RoutablePageMixin, BasePage):
         """The station list and each station's page are this page's routes: their breadcrumb goes on
         past /products/ to the list and the station, and a station is a schema.org LocalBusiness."""
         from django.utils.translation import gettext
-
-        from portal.seo import breadcrumb_list
 
         route = getattr(getattr(request, "routable_resolver_match", None), "url_name", "")
         if route not in ("stations", "station"):
@@ -465,7 +459,6 @@ class ProductPage(BasePage):
     @classmethod
     def serve_companions(cls, pk):
         """The producer's other live, public products (see BasePage.serve_companions)."""
-        from portal.perf import private_exists
 
         producer = models.Subquery(cls.objects.filter(pk=pk).values("producer_id")[:1])
         return models.Q(live=True, producer_id=producer) & ~private_exists(), cls.other_products_shown
@@ -554,8 +547,6 @@ class ProductPage(BasePage):
     show_qr = True
 
     def get_structured_data(self, request) -> list[dict]:
-        from portal.seo import SCHEMA, image_url
-
         url = self.get_full_url(request)
         product = {"@context": SCHEMA, "@type": "Product", "name": self.title, "url": url, "category": str(self.get_category_display())}
         if self.card_summary:
@@ -641,17 +632,9 @@ class ProductPage(BasePage):
             return ""
         return format_price(self.reference_price, self.price_unit)
 
-    def origin_features(self, request=None) -> list[dict]:
-        from products.layers import origin_feature
-
-        url = self.get_url(request)
-        return [origin_feature(self, origin, url) for origin in self.origins.all() if origin.location]
-
     def get_context(self, request, *args, **kwargs):
-        from products.views import product_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(product_context(self, request))
+        context.update(registry.page_view(self, "context")(self, request))
         return context
 
 

@@ -5,16 +5,19 @@ still need to see, on the producer or station, which products point at it.
 """
 
 from wagtail.admin.panels import Panel
+from wagtail.coreutils import resolve_model_string
 
 
 class LinkedProductsPanel(Panel):
-    def __init__(self, lookup: str, **kwargs):
+    def __init__(self, lookup: str, pages: str = "products.ProductPage", **kwargs):
         super().__init__(**kwargs)
         self.lookup = lookup
+        self.pages = pages  # a model label, as Wagtail takes them, since the models import this panel
 
     def clone_kwargs(self):
         kwargs = super().clone_kwargs()
         kwargs["lookup"] = self.lookup
+        kwargs["pages"] = self.pages
         return kwargs
 
     class BoundPanel(Panel.BoundPanel):
@@ -24,9 +27,7 @@ class LinkedProductsPanel(Panel):
             return bool(self.instance and self.instance.pk)
 
         def get_context_data(self, parent_context=None):
-            from products.models import ProductPage
-
             context = super().get_context_data(parent_context)
-            pages = ProductPage.objects.filter(**{self.panel.lookup: self.instance}).distinct().order_by("title")
+            pages = resolve_model_string(self.panel.pages).objects.filter(**{self.panel.lookup: self.instance}).distinct().order_by("title")
             context["linked_pages"] = list(pages.only("id", "title", "live", "has_unpublished_changes"))
             return context

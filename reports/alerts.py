@@ -13,16 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
-from portal.cache import changes_at
 from portal.geo import distance_to_geometry_km, feature, iter_lines, point
+from portal.layers import layer_payloads
+from portal.perf import changes_at
+from portal.registry import registry
 from reports.models import SHOWN_AHEAD as AHEAD
 from reports.models import Alert, next_change_of
 
 
 def _features_by_url() -> dict[str, dict]:
-    from portal.layers import layer_payloads
-    from portal.registry import registry
-
     names = [layer.name for layer in registry.ordered_layers() if layer.name != "alerts"]
     return {(f.get("properties") or {}).get("url"): f for payload in layer_payloads(names).values() for f in payload["features"]}
 
@@ -196,9 +195,6 @@ def pages_showing(alert: Alert) -> list:
         pages.extend(alert.page.get_translations(inclusive=True).live())
     if alert.area:
         lon, lat = alert.area["coordinates"][:2]
-        from portal.layers import layer_payloads
-        from portal.registry import registry
-
         line_layers = [layer.name for layer in registry.ordered_layers() if layer.name != "alerts"]
         for payload in layer_payloads(line_layers).values():
             for feat in payload["features"]:

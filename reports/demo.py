@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from portal.demo import ensure_user
 from portal.geo import point
+from portal.layers import layer_payloads
 from portal.places import County
 from reports.models import Alert, AlertKind, Category, CountyDesk, OwnerAnswer, Report, Status
 
@@ -19,8 +20,6 @@ HANDLERS_GROUP = "县区反馈处理人 County report handlers"
 
 
 def _feature(layer: str, name_part: str) -> dict | None:
-    from portal.layers import layer_payloads
-
     payload = layer_payloads([layer]).get(layer) or {"features": []}
     return next((f for f in payload["features"] if name_part in str((f.get("properties") or {}).get("name", ""))), None)
 

@@ -17,7 +17,9 @@ from django.contrib.staticfiles import finders
 from django.utils import translation
 
 from portal.geo import haversine_km
+from portal.layers import layer_payloads
 from portal.places import County
+from portal.registry import registry
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,6 @@ def clean_about(value: str) -> str:
 def subject_for(url: str) -> Subject | None:
     """The layer feature whose URL is `url`, in the current language (a page's English copy has its
     own URL on the English layers)."""
-    from portal.layers import layer_payloads
-    from portal.registry import registry
-
     url = clean_about(url)
     if not url:
         return None

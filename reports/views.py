@@ -26,6 +26,8 @@ from wagtail.models import Page
 
 from portal.geo import point
 from portal.middleware import client_ip
+from portal.perf import changes_at
+from reports.alerts import alert_url, localized_pages, pending, when_text
 from reports.forms import ReportForm
 from reports.models import Alert, Report, ReportSettings
 from reports.subjects import clean_about, county_at, subject_for
@@ -156,8 +158,6 @@ class AlertFeed(Feed):
     feed_type = Atom1Feed
 
     def __call__(self, request, *args, **kwargs):
-        from portal.cache import changes_at
-
         changes_at(Alert.objects.next_change())
         return super().__call__(request, *args, **kwargs)
 
@@ -186,8 +186,6 @@ class AlertFeed(Feed):
         return f"{when}. {item.display_body}" if item.in_english else f"{when}。{item.body}"
 
     def item_link(self, item):
-        from reports.alerts import alert_url, localized_pages
-
         if not hasattr(self, "_pages"):
             self._pages = localized_pages(self.items())
         return alert_url(item, self._pages)
@@ -210,9 +208,6 @@ def alert_feed(request):
 
 def alert_list(request):
     """Every alert in force or about to start, with its place: the feed's and the map's link."""
-    from portal.cache import changes_at
-    from reports.alerts import alert_url, localized_pages, pending, when_text
-
     shown, until = pending(timezone.now())
     changes_at(until)
     pages = localized_pages(shown)

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from portal.demo import demo_collection
 from portal.geo import iter_lines
 from portal.illustrations import cjk_font, drawable, illustrate
+from portal.images import ALT_SEPARATOR
 from routes import geometry as geo
 
 SIZE = (1200, 800)
@@ -251,9 +253,6 @@ def make_cover(page, user=None, alt_en: str = ""):
     from django.core.files.images import ImageFile
     from wagtail.images import get_image_model
     from wagtail.images.rect import Rect
-
-    from portal.demo import demo_collection
-    from portal.images import ALT_SEPARATOR
 
     Image_ = get_image_model()
     data = render_route_cover(page)

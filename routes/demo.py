@@ -13,7 +13,7 @@ import math
 
 from wagtail.models import Locale
 
-from portal.demo import demo_image
+from portal.demo import demo_image, translate_page
 from portal.geo import haversine_km
 from routes.covers import make_cover
 from routes.models import RouteIndexPage, RoutePage, RouteStop
@@ -405,7 +405,6 @@ def english_stop_name(english: str, chinese: str) -> str:
 
 def load_english(ctx):
     """English copies of the routes index's routes with their stops (after portal made /en/routes/)."""
-    from portal.demo import translate_page
 
     editor = ctx.users.get("editor")
     for spec in ROUTES:

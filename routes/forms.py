@@ -116,8 +116,7 @@ class RoutePageForm(PinyinSlugPageForm):
         return page
 
     def _add_waypoint_stops(self, page, track):
-        from routes.models import RouteStop
-
+        RouteStop = type(page)._meta.get_field("stops").related_model  # noqa: N806 (a model class)
         existing = list(page.stops.all())
         names = {s.name.strip() for s in existing}
         order = max((s.sort_order or 0 for s in existing), default=-1) + 1

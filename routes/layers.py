@@ -5,26 +5,21 @@ from __future__ import annotations
 from django.db.models import Prefetch
 
 from portal.geo import feature
+from portal.i18n import in_active_language
+from portal.perf import public
+from routes.models import THUMB_RENDITION, RoutePage, RouteStop, _renditions
 
 
 def _live_routes():
     """Live, public routes, each once: in the active language, else in the default one (portal.i18n)."""
-    from portal.i18n import in_active_language
-    from portal.perf import public
-    from routes.models import RoutePage
-
     return in_active_language(public(RoutePage.objects.live()))
 
 
 def _thumb(image) -> str:
-    from routes.models import THUMB_RENDITION
-
     return image.get_rendition(THUMB_RENDITION).url if image else ""
 
 
 def route_features() -> list[dict]:
-    from routes.models import THUMB_RENDITION, _renditions
-
     routes = (
         _live_routes()
         .exclude(geometry__isnull=True)
@@ -50,8 +45,6 @@ def route_features() -> list[dict]:
 
 
 def stop_features() -> list[dict]:
-    from routes.models import THUMB_RENDITION, RouteStop, _renditions
-
     pages = _live_routes()
     stops = (
         RouteStop.objects.filter(page__in=pages)
@@ -91,8 +84,6 @@ def featured_routes(limit: int = 3, request=None) -> list:
 def routes_linking(instance) -> list:
     """Routes whose itinerary links the page (a stop's homestay or product shows its title there)."""
     from wagtail.models import Page
-
-    from routes.models import RoutePage
 
     if not isinstance(instance, Page):
         return []

@@ -23,11 +23,16 @@ from wagtail.images import get_image_model
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from portal import offline
 from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField
 from portal.geo import LINE_TYPES, feature
 from portal.images import rendition_specs
+from portal.layers import nearby
 from portal.models import BasePage
+from portal.perf import live_translations, public
+from portal.registry import registry
+from portal.seo import SCHEMA, geo, image_url
 from portal.widgets import MapWidget
 from routes import exports, geometry
 from routes.forms import RoutePageForm
@@ -122,8 +127,6 @@ class RouteIndexPage(BasePage):
         verbose_name = _("线路栏目")
 
     def routes(self):
-        from portal.perf import public
-
         return (
             public(RoutePage.objects.child_of(self).live())
             .select_related("hero_image", "locale")
@@ -346,7 +349,6 @@ class RoutePage(RoutablePageMixin, BasePage):
     # -- structured data ------------------------------------------------------------------
     def get_structured_data(self, request) -> list[dict]:
         """A schema.org TouristTrip whose itinerary lists the stops in visiting order."""
-        from portal.seo import SCHEMA, geo, image_url, provider_organization
 
         url = self.get_full_url(request)
         trip = {"@context": SCHEMA, "@type": "TouristTrip", "name": self.title, "url": url}
@@ -367,7 +369,7 @@ class RoutePage(RoutablePageMixin, BasePage):
             stops.append({"@type": "ListItem", "position": n, "item": attraction})
         if stops:
             trip["itinerary"] = {"@type": "ItemList", "numberOfItems": len(stops), "itemListElement": stops}
-        trip["provider"] = provider_organization(request)
+        trip["provider"] = self.provider_organization(request)
         return super().get_structured_data(request) + [trip]
 
     # -- page ----------------------------------------------------------------------------
@@ -396,9 +398,6 @@ class RoutePage(RoutablePageMixin, BasePage):
         return {"type": "FeatureCollection", "features": features}
 
     def get_context(self, request, *args, **kwargs):
-        from portal.layers import nearby
-        from portal.registry import registry
-
         context = super().get_context(request, *args, **kwargs)
         stops = self._stop_list = self.stop_list()
         for n, stop in enumerate(stops, 1):
@@ -458,7 +457,6 @@ class RoutePage(RoutablePageMixin, BasePage):
     def _pack_copies(self, request) -> list:
         """The live, public language copies of this route, this one first; none when this one is
         private (the ones the language switcher links, usually known without a query)."""
-        from portal.perf import live_translations
 
         copies = sorted(live_translations(self, request), key=lambda p: (p.pk != self.pk, p.locale.language_code))
         return copies if copies and copies[0].pk == self.pk else []
@@ -469,7 +467,6 @@ class RoutePage(RoutablePageMixin, BasePage):
         copies = self._pack_copies(request) if copies is None else copies
         if not copies:
             return None
-        from portal.registry import registry
 
         published = max((p.last_published_at for p in copies if p.last_published_at), default=None)
         version = "-".join(str(p.live_revision_id or 0) for p in sorted(copies, key=lambda p: p.locale_id))
@@ -488,7 +485,6 @@ class RoutePage(RoutablePageMixin, BasePage):
     @path("offline/", name="offline")
     def offline_manifest(self, request):
         """What the visitor's browser stores for this route offline (portal.offline), with sizes."""
-        from portal import offline
 
         copies = self._pack_copies(request)
         info = self.offline_pack_info(request, copies)

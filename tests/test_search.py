@@ -325,7 +325,7 @@ class SearchQualityTests(TestCase):
         self.assertNotIn(self.p.yak_beef.pk, found)
 
     def test_the_index_holds_segmented_text(self):
-        """Guards portal.search.backend.with_indexer against upstream renaming ObjectIndexer."""
+        """Guards portal.search.segmenting.with_indexer against upstream renaming ObjectIndexer."""
         entry = IndexEntry.objects.get(object_id=str(self.p.xinachuan_inn.pk))
         if connection.vendor == "sqlite":
             self.assertIn("精品 民宿", entry.title)

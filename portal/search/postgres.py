@@ -6,7 +6,7 @@ from django.contrib.postgres.search import SearchQuery
 from modelsearch.backends.database.postgres import postgres
 from modelsearch.query import Phrase, PlainText
 
-from portal.search.backend import SegmentingIndexer, text_query, with_indexer
+from portal.search.segmenting import SegmentingIndexer, text_query, with_indexer
 from portal.search.text import to_tsquery
 
 

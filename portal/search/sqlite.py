@@ -7,7 +7,7 @@ from modelsearch.backends.database.sqlite import sqlite
 from modelsearch.backends.database.sqlite.query import BM25, SearchQueryExpression
 from modelsearch.query import Not, Phrase, PlainText
 
-from portal.search.backend import SegmentingIndexer, text_query, with_indexer
+from portal.search.segmenting import SegmentingIndexer, text_query, with_indexer
 from portal.search.text import to_fts5
 
 

@@ -1,6 +1,7 @@
 from django import template
 
 from portal.perf import Frame
+from portal.registry import registry
 
 register = template.Library()
 
@@ -24,7 +25,6 @@ def site_root(context):
 def related_for(name, page, limit=5):
     """registry.related_for() in a template: what another app relates to `page` (e.g. "feeds": the
     news feeds a home page advertises in its <head>); empty when that app is not installed."""
-    from portal.registry import registry
 
     return registry.related_for(name, page, limit) if page else []
 
@@ -34,7 +34,6 @@ def place_actions(context, url="", fragment=""):
     """The links the apps offer beside the place at `url` (+ "#fragment": a route's stop), e.g.
     "反馈问题" on a route, a stop or a station; with no URL, about no place in particular (the map
     page). Nothing when no app offers any."""
-    from portal.registry import registry
 
     url = f"{url or ''}#{fragment}" if url and fragment else (url or "")
     return {"actions": registry.place_actions_for(url, context.get("request"))}
