@@ -9,13 +9,12 @@ class HomestaysConfig(AppConfig):
     verbose_name = _("民宿")
 
     def ready(self):
-        from django.db.models.signals import post_save
         from wagtail.permissions import register_permission_policy
 
         from homestays import demo, ical, layers, licences, views
         from homestays.models import NEARBY_ROUTES_KM, HomestayIndexPage, HomestayPage, Inquiry
         from homestays.permissions import InquiryPermissionPolicy
-        from homestays.workflow import assign_homestay_workflow
+        from homestays.workflow import REVIEW
         from portal.registry import Layer, registry
 
         registry.register_page_views(HomestayIndexPage, context=views.index_context)
@@ -51,4 +50,4 @@ class HomestaysConfig(AppConfig):
         register_permission_policy(Inquiry, InquiryPermissionPolicy(Inquiry))
         # A verified licence is a badge on its listing (in every language).
         registry.register_dependents("homestays.Licence", licences.licence_pages)
-        post_save.connect(assign_homestay_workflow, sender=HomestayIndexPage, dispatch_uid="homestays-assign-workflow")
+        REVIEW.attach_to_new(HomestayIndexPage)

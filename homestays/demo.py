@@ -30,7 +30,7 @@ from homestays.models import (
     SeasonPeriod,
 )
 from homestays.owners import grant_listing, make_owner, owner_collection
-from homestays.workflow import homestay_workflow
+from homestays.workflow import REVIEW
 from portal.demo import demo_image, translate_page
 
 R = HomestayRoom
@@ -534,7 +534,7 @@ def _create_listing(index, spec, n, users, ctx):
     if spec["state"] == "live":
         revision.publish(user=editor)
     elif spec["state"] == "moderation":
-        workflow = page.get_workflow() or homestay_workflow()
+        workflow = page.get_workflow() or REVIEW.get()
         if workflow:
             workflow.start(page, owner)
     ctx.log(f"Created homestay /homestays/{spec['slug']}/ ({spec['state']}, owner {owner.username if owner else '-'})")

@@ -20,21 +20,20 @@ from rest_framework import serializers
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel, MultipleChooserPanel, ObjectList, TabbedInterface
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Orderable, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from homestays.fields import ChoiceListField
 from homestays.validators import PHONE_HELP, normalise_phone, tel_href, validate_phone
 from portal.api_fields import RequestImageRenditionField
 from portal.blocks import BaseStreamBlock
-from portal.fields import GeoJSONField
+from portal.fields import ChoiceListField, GeoJSONField
 from portal.filters import status_for
 from portal.images import rendition_specs
-from portal.models import BasePage
+from portal.models import BasePage, SectionIndexPage
 from portal.panels import MapFieldPanel
 from portal.places import County, place_name
 from portal.registry import registry
@@ -136,19 +135,10 @@ class HomestayPageQuerySet(PageQuerySet):
 HomestayPageManager = PageManager.from_queryset(HomestayPageQuerySet)
 
 
-class HomestayIndexPage(BasePage):
+class HomestayIndexPage(SectionIndexPage):
     """/homestays/: the filterable list and map of listings."""
 
-    intro = RichTextField(_("导语"), blank=True, features=["bold", "italic", "link"])
-    per_page = 12
-
-    max_count = 1
-    parent_page_types = ["portal.HomePage"]
     subpage_types = ["homestays.HomestayPage"]
-
-    content_panels = BasePage.content_panels + [FieldPanel("intro")]
-    search_fields = BasePage.search_fields + [index.SearchField("intro")]
-    api_fields = [APIField("intro")]
 
     class Meta:
         verbose_name = _("民宿栏目")

@@ -13,7 +13,6 @@ import uuid
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import JsonResponse
@@ -144,7 +143,7 @@ def index_context(index: HomestayIndexPage, request) -> dict:
         if item.location:
             features.append(homestay_feature(item, item.get_url(request), item.thumb_url))
 
-    page_obj = Paginator(listings, index.per_page).get_page(request.GET.get("page"))
+    page_obj = index.paginate(request, listings)
     if stay:
         attach_stay_quotes(list(page_obj), *stay, filters.get("guests"))
         # Dates are only accepted from today on: a shared copy must not outlive the day.

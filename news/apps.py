@@ -8,11 +8,10 @@ class NewsConfig(AppConfig):
     verbose_name = _("资讯")
 
     def ready(self):
-        from django.db.models.signals import post_save
 
         from news import demo, providers, views
         from news.models import NewsIndexPage
-        from news.workflow import assign_news_workflow
+        from news.workflow import REVIEW
         from portal.registry import registry
 
         registry.register_page_views(NewsIndexPage, context=views.listing_context)
@@ -29,4 +28,4 @@ class NewsConfig(AppConfig):
         # A news item shows on the pages it is about, and they show it (portal.cache purges both).
         registry.register_dependents("news.NewsPage", providers.pages_it_is_about)
         registry.register_dependents("*", providers.news_about)
-        post_save.connect(assign_news_workflow, sender=NewsIndexPage, dispatch_uid="news-assign-workflow")
+        REVIEW.attach_to_new(NewsIndexPage)

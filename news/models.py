@@ -25,7 +25,7 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.images import get_image_model
 from wagtail.models import Orderable, PageManager
 from wagtail.query import PageQuerySet
@@ -38,7 +38,7 @@ from portal.cards import specific_cards
 from portal.fields import GeoJSONField
 from portal.i18n import active_language, children_in_language, language_of, localized_ids
 from portal.images import attach_images, rendition_specs
-from portal.models import BasePage
+from portal.models import BasePage, SectionIndexPage
 from portal.perf import ancestor_page, memoised, public
 from portal.registry import registry
 from portal.seo import SCHEMA, image_url, local_iso, place
@@ -120,20 +120,10 @@ class NewsPageQuerySet(PageQuerySet):
 NewsPageManager = PageManager.from_queryset(NewsPageQuerySet)
 
 
-class NewsIndexPage(RoutablePageMixin, BasePage):
+class NewsIndexPage(RoutablePageMixin, SectionIndexPage):
     """The one 节庆资讯 section page: the listing, the RSS/Atom feeds and the events calendar."""
 
-    intro = RichTextField(_("导语"), blank=True, features=["bold", "italic", "link"])
-
-    max_count = 1
-    parent_page_types = ["portal.HomePage"]
     subpage_types = ["news.NewsPage"]
-
-    content_panels = BasePage.content_panels + [FieldPanel("intro")]
-    search_fields = BasePage.search_fields + [index.SearchField("intro")]
-    api_fields = [APIField("intro")]
-
-    per_page = 12
 
     class Meta:
         verbose_name = _("资讯栏目")

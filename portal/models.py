@@ -4,6 +4,7 @@ Subject apps build on `BasePage` so every page can be shared (Open Graph image),
 and shown on the map in the same way, without `portal` knowing the subject apps.
 """
 
+from django.core.paginator import Paginator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -189,6 +190,28 @@ class HomePage(BasePage):
                 "potentialAction": {"@type": "SearchAction", "target": target, "query-input": "required name=search_term_string"},
             }
         ]
+
+
+class SectionIndexPage(BasePage):
+    """A section under the home page (routes, homestays, products, news): one per language, with its
+    intro, listing its children a page at a time. Its app offers it with `registry.register_home_section`."""
+
+    intro = RichTextField(_("导语"), blank=True, features=["bold", "italic", "link"])
+    per_page = 12
+
+    max_count = 1
+    parent_page_types = ["portal.HomePage"]
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+    api_fields = [APIField("intro")]
+
+    class Meta:
+        abstract = True
+
+    def paginate(self, request, items, per_page: int | None = None):
+        """The page of `items` that ?page= asks for (Django's Page; the last one when out of range)."""
+        return Paginator(items, per_page or self.per_page).get_page(request.GET.get("page"))
 
 
 class MapPage(BasePage):

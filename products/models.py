@@ -20,7 +20,7 @@ from rest_framework import serializers
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultipleChooserPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.images import get_image_model
 from wagtail.models import Orderable, PageManager, TranslatableMixin
 from wagtail.query import PageQuerySet
@@ -29,15 +29,14 @@ from wagtail.search import index
 from portal.api_fields import RequestImageRenditionField
 from portal.blocks import BaseStreamBlock
 from portal.chooser_checks import ChooserCheckedModelForm
-from portal.fields import GeoJSONField
+from portal.fields import GeoJSONField, MonthsField, months_label
 from portal.filters import status_for
 from portal.images import rendition_specs
-from portal.models import BasePage
+from portal.models import BasePage, SectionIndexPage
 from portal.perf import private_exists
 from portal.places import County, place_name
 from portal.registry import registry
 from portal.seo import SCHEMA, breadcrumb_list, geo, image_url, postal_address
-from products.fields import MonthsField, months_label
 from products.panels import LinkedProductsPanel
 
 # Pages render pictures by portal.images preset; these are for map layers and the API.
@@ -368,20 +367,15 @@ class ProductPageQuerySet(PageQuerySet):
 ProductPageManager = PageManager.from_queryset(ProductPageQuerySet)
 
 
-class ProductIndexPage(RoutablePageMixin, BasePage):
+class ProductIndexPage(RoutablePageMixin, SectionIndexPage):
     """/products/: the filterable list and map of products, 一村一品, and /products/stations/."""
 
-    intro = RichTextField(_("导语"), blank=True, features=["bold", "italic", "link"])
     village_intro = models.TextField(_("一村一品说明"), blank=True, help_text=_("显示在本页“一村一品”地图上方。"))
-    per_page = 12
 
-    max_count = 1
-    parent_page_types = ["portal.HomePage"]
     subpage_types = ["products.ProductPage"]
 
-    content_panels = BasePage.content_panels + [FieldPanel("intro"), FieldPanel("village_intro")]
-    search_fields = BasePage.search_fields + [index.SearchField("intro")]
-    api_fields = [APIField("intro"), APIField("village_intro")]
+    content_panels = SectionIndexPage.content_panels + [FieldPanel("village_intro")]
+    api_fields = [*SectionIndexPage.api_fields, APIField("village_intro")]
 
     class Meta:
         verbose_name = _("产品栏目")

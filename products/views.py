@@ -6,7 +6,6 @@ pictures: related rows are fetched in bulk and images come with their renditions
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -73,7 +72,7 @@ def index_context(index, request) -> dict:
         thumbnail = rendition_url(product.image, THUMB_SPEC)
         features.extend(origin_feature(product, origin, url, thumbnail, inline=True) for origin in product.origins.all() if origin.location)
 
-    page_obj = Paginator(products, index.per_page).get_page(request.GET.get("page"))
+    page_obj = index.paginate(request, products)
     villages = list(VillageProduct.objects.filter(locale_id=index.locale_id).select_related("product_page"))
     village_features = []
     for village in villages:
@@ -193,7 +192,7 @@ def stations_context(index, request) -> dict:
         stations = stations.filter(county=filters["county"])
     if "level" in filters:
         stations = stations.filter(level=filters["level"])
-    page_obj = Paginator(stations, STATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page_obj = index.paginate(request, stations, STATIONS_PER_PAGE)
     items = [{"station": s, "url": index.station_url(s, request)} for s in page_obj]
     return {
         **form.context(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, Prefetch
@@ -25,19 +24,17 @@ from wagtail.search import index
 
 from portal import offline
 from portal.blocks import BaseStreamBlock
-from portal.fields import GeoJSONField
+from portal.fields import GeoJSONField, MonthsField, months_label
 from portal.geo import LINE_TYPES, feature
 from portal.images import rendition_specs
 from portal.layers import nearby
-from portal.models import BasePage
+from portal.models import BasePage, SectionIndexPage
 from portal.perf import live_translations, public
 from portal.registry import registry
 from portal.seo import SCHEMA, geo, image_url
 from portal.widgets import MapWidget
 from routes import exports, geometry
 from routes.forms import RoutePageForm
-
-MONTHS = [(m, _("%(m)d月") % {"m": m}) for m in range(1, 13)]
 
 THEME_CHOICES = [
     ("agriculture", _("休闲农业")),
@@ -67,28 +64,6 @@ THUMB_RENDITION = "fill-160x120|format-webp"
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("请填写颜色值，例如 #c2410c。"))
 
 
-class MonthsField(models.JSONField):
-    """Months of the year as a JSON list of numbers, edited as twelve checkboxes.
-
-    A JSON list rather than an ArrayField so SQLite (the default install) and PostgreSQL agree.
-    """
-
-    def formfield(self, **kwargs):
-        return forms.TypedMultipleChoiceField(
-            choices=MONTHS,
-            coerce=int,
-            required=not self.blank,
-            label=self.verbose_name,
-            help_text=self.help_text,
-            widget=forms.CheckboxSelectMultiple,
-        )
-
-    def validate(self, value, model_instance):
-        super().validate(value, model_instance)
-        if value and (not isinstance(value, list) or any(not isinstance(m, int) or not 1 <= m <= 12 for m in value)):
-            raise ValidationError(_("月份必须是 1 到 12 的数字。"))
-
-
 class LinkedPageChooserPanel(PageChooserPanel):
     """A page chooser limited to the listed page types that are installed.
 
@@ -110,18 +85,10 @@ class LinkedPageChooserPanel(PageChooserPanel):
         return opts
 
 
-class RouteIndexPage(BasePage):
+class RouteIndexPage(SectionIndexPage):
     """The one 三条乡村旅游精品线路 section page; its children are listed here."""
 
-    intro = RichTextField(_("导语"), blank=True, features=["bold", "italic", "link"])
-
-    max_count = 1
-    parent_page_types = ["portal.HomePage"]
     subpage_types = ["routes.RoutePage"]
-
-    content_panels = BasePage.content_panels + [FieldPanel("intro")]
-    search_fields = BasePage.search_fields + [index.SearchField("intro")]
-    api_fields = [APIField("intro")]
 
     class Meta:
         verbose_name = _("线路栏目")
@@ -305,26 +272,7 @@ class RoutePage(RoutablePageMixin, BasePage):
 
     @property
     def best_months_display(self) -> str:
-        months = sorted(set(self.best_months or []))
-        if not months:
-            return ""
-        # runs of consecutive months read better: 6–9月 (English: Jun–Sep)
-        from django.utils.dates import MONTHS_3
-        from django.utils.translation import get_language
-
-        english = (get_language() or "").startswith("en")
-        runs, start, prev = [], months[0], months[0]
-        for m in months[1:] + [None]:
-            if m is not None and m == prev + 1:
-                prev = m
-                continue
-            if english:
-                runs.append(str(MONTHS_3[start]).title() if start == prev else f"{str(MONTHS_3[start]).title()}–{str(MONTHS_3[prev]).title()}")
-            else:
-                runs.append(f"{start}月" if start == prev else f"{start}–{prev}月")
-            if m is not None:
-                start = prev = m
-        return (", " if english else "、").join(runs)
+        return months_label(self.best_months, short=True)
 
     # -- cards ---------------------------------------------------------------------------
     @property

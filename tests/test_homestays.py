@@ -24,12 +24,12 @@ from wagtail.models import PageViewRestriction
 from wagtail.test.utils import WagtailPageTestCase
 
 from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory, point, room
-from homestays.fields import ChoiceListField
 from homestays.layers import featured_homestays, homestay_features
 from homestays.models import Amenity, County, Grade, HomestayGalleryImage, HomestayIndexPage, HomestayPage, HomestayRoom, Inquiry
 from homestays.owners import grant_listing
 from homestays.validators import normalise_phone, tel_href
 from portal.factories import make_site
+from portal.fields import ChoiceListField
 from portal.registry import Layer, registry
 
 User = get_user_model()

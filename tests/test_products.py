@@ -15,6 +15,7 @@ from wagtail.models import PageViewRestriction
 from wagtail.test.utils import WagtailPageTestCase
 
 from portal.factories import make_site
+from portal.fields import months_label
 from portal.geo import feature, point
 from portal.registry import Layer, registry
 from products.factories import (
@@ -25,7 +26,6 @@ from products.factories import (
     VillageProductFactory,
     origin,
 )
-from products.fields import months_label
 from products.layers import featured_products
 from products.models import (
     Category,

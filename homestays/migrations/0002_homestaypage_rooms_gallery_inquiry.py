@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import homestays.fields
+import portal.fields
 import homestays.validators
 import modelcluster.fields
 import portal.fields
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('grade', models.CharField(choices=[('jia', '甲级'), ('yi', '乙级'), ('bing', '丙级'), ('unrated', '未评级')], db_index=True, default='unrated', help_text='LB/T 065 旅游民宿等级', max_length=10, verbose_name='等级 Grade')),
                 ('brand_certified', models.BooleanField(default=False, verbose_name='河湟精品民宿认证 河湟精品民宿 certified')),
                 ('brand_certificate_no', models.CharField(blank=True, max_length=60, verbose_name='认证编号 Certificate number')),
-                ('amenities', homestays.fields.ChoiceListField(blank=True, choices=[('heating', '地暖'), ('hot-water', '24小时热水'), ('wifi', 'Wi-Fi'), ('parking', '停车位'), ('breakfast', '含早餐'), ('halal', '清真厨房'), ('oxygen', '供氧'), ('accessible', '无障碍客房'), ('pets', '可带宠物'), ('mobile-pay', '微信/支付宝')], default=list, max_length=400, verbose_name='设施与服务 Amenities')),
+                ('amenities', portal.fields.ChoiceListField(blank=True, choices=[('heating', '地暖'), ('hot-water', '24小时热水'), ('wifi', 'Wi-Fi'), ('parking', '停车位'), ('breakfast', '含早餐'), ('halal', '清真厨房'), ('oxygen', '供氧'), ('accessible', '无障碍客房'), ('pets', '可带宠物'), ('mobile-pay', '微信/支付宝')], default=list, max_length=400, verbose_name='设施与服务 Amenities')),
                 ('meals', models.TextField(blank=True, help_text='例如：含早餐；可预订农家午餐、晚餐。', verbose_name='餐饮 Meals')),
                 ('specialities', models.TextField(blank=True, help_text='例如：手抓羊肉、青稞酒、酸奶；采摘、花儿演唱。', verbose_name='特色美食与体验 Local specialities')),
                 ('check_in_time', models.TimeField(default='14:00', verbose_name='入住时间 Check-in from')),

@@ -4,7 +4,7 @@
   Each owner's page and image permissions live in a group of their own (homestays.owners).
 - Editors and Moderators: manage owners/licences/all inquiries, view and delete inquiries.
 - 民宿审核: one GroupApprovalTask for Editors and Moderators, attached to every homestay index;
-  new indexes are attached by homestays.workflow.assign_homestay_workflow.
+  new indexes are attached by homestays.workflow.REVIEW (portal.workflow).
 
 Uses the historical models, as Wagtail's own 0048_add_default_workflows does.
 """

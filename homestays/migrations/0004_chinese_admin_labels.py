@@ -6,7 +6,7 @@ import django.utils.timezone
 import wagtail.fields
 from django.db import migrations, models
 
-import homestays.fields
+import portal.fields
 import homestays.validators
 import portal.fields
 
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="homestaypage",
             name="amenities",
-            field=homestays.fields.ChoiceListField(
+            field=portal.fields.ChoiceListField(
                 blank=True,
                 choices=[
                     ("heating", "地暖"),

@@ -1,7 +1,7 @@
 """The 资讯审核 review workflow (draft → Moderators approve → publish), present after every `migrate`.
 
 Uses the historical models, as Wagtail's own 0048_add_default_workflows does. Existing news index
-pages are attached here; new ones are attached by news.workflow.assign_news_workflow.
+pages are attached here; new ones are attached by news.workflow.REVIEW (portal.workflow).
 """
 
 from django.db import migrations

@@ -4,7 +4,7 @@ import django.db.models.deletion
 import modelcluster.fields
 import modelsearch.index
 import portal.fields
-import products.fields
+import portal.fields
 import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('category', models.CharField(choices=[('grain-oil', '粮油'), ('livestock', '畜牧'), ('fruit-veg', '果蔬'), ('herbs', '中藏药材'), ('fungi', '食用菌'), ('processed', '加工食品'), ('crafts', '手工艺')], db_index=True, max_length=20, verbose_name='类别 Category')),
                 ('brand_authorised', models.BooleanField(default=False, verbose_name='河湟田源品牌授权 Authorised to use the 河湟田源 brand')),
                 ('brand_licence_number', models.CharField(blank=True, max_length=60, verbose_name='授权编号 Licence number')),
-                ('season_months', products.fields.MonthsField(blank=True, default=list, help_text='Tick every month it can be bought; all twelve for all year round.', max_length=40, verbose_name='上市月份 Months available')),
+                ('season_months', portal.fields.MonthsField(blank=True, default=list, help_text='Tick every month it can be bought; all twelve for all year round.', max_length=40, verbose_name='上市月份 Months available')),
                 ('specifications', models.CharField(blank=True, help_text='e.g. 500克/袋；2.5千克/箱', max_length=200, verbose_name='规格 Specifications')),
                 ('reference_price', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='参考价格 Reference price')),
                 ('price_unit', models.CharField(blank=True, help_text='e.g. 元/500克', max_length=40, verbose_name='价格单位 Price unit')),

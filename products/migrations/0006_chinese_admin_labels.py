@@ -5,7 +5,7 @@ import wagtail.fields
 from django.db import migrations, models
 
 import portal.fields
-import products.fields
+import portal.fields
 
 
 class Migration(migrations.Migration):
@@ -273,7 +273,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="productpage",
             name="season_months",
-            field=products.fields.MonthsField(
+            field=portal.fields.MonthsField(
                 blank=True, default=list, help_text="勾选能买到的月份；全年供应就勾选全部十二个月。", max_length=40, verbose_name="上市月份"
             ),
         ),

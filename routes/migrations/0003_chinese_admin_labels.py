@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="routepage",
             name="best_months",
-            field=routes.models.MonthsField(blank=True, default=list, verbose_name="最佳月份"),
+            field=models.JSONField(blank=True, default=list, verbose_name="最佳月份"),
         ),
         migrations.AlterField(
             model_name="routepage",
