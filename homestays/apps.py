@@ -15,7 +15,7 @@ class HomestaysConfig(AppConfig):
         from homestays.models import NEARBY_ROUTES_KM, HomestayIndexPage, HomestayPage, Inquiry
         from homestays.permissions import InquiryPermissionPolicy
         from homestays.workflow import REVIEW
-        from portal.registry import Layer, registry
+        from portal.registry import DemoSection, Layer, registry
 
         registry.register_page_views(HomestayIndexPage, context=views.index_context)
         registry.register_page_views(
@@ -26,6 +26,7 @@ class HomestaysConfig(AppConfig):
             availability_ics=ical.availability_response,
         )
         registry.register_demo("homestays", demo.load, order=20)
+        registry.register_demo_section(DemoSection("homestays", demo.SECTION_EN, demo.home_blocks, map_layers=("homestays",)))
         registry.register_demo_translation("homestays", demo.load_english, order=20)
         registry.register_layer(
             Layer(

@@ -863,3 +863,16 @@ def load_english(ctx):
         )
         if made:
             ctx.log(f"Created the English homestay /en/homestays/{page.slug}/")
+
+
+# The section page in English (by the Chinese page's slug), for portal's load_demo.
+SECTION_EN = {
+    "title": "Homestays",
+    "intro": "Hehuang boutique homestays: stay in the villages along the three rural routes, eat farmhouse food, hear hua'er folk songs and see the lantern festival. Filter by county, grade, price, guests and amenities, or find the homestays closest to a route.",
+    "search_description": "Hehuang boutique homestays along Xining's rural tourism routes, with prices, amenities and a map.",
+}
+
+
+def home_blocks(sections, english):
+    heading = "Hehuang boutique homestays" if english else "河湟精品民宿"
+    return [(30, ("collection", {"heading": heading, "source": "featured_homestays", "limit": 3, "more_page": sections.get("homestays")}))]

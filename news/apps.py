@@ -12,12 +12,13 @@ class NewsConfig(AppConfig):
         from news import demo, providers, views
         from news.models import NewsIndexPage
         from news.workflow import REVIEW
-        from portal.registry import registry
+        from portal.registry import DemoSection, registry
 
         registry.register_page_views(NewsIndexPage, context=views.listing_context)
         registry.register_home_section("news.NewsIndexPage")
         registry.register_search_type("news", _("资讯"), ("news.NewsPage",), order=40)
         registry.register_demo("news", demo.load, order=40)
+        registry.register_demo_section(DemoSection("news", demo.SECTION_EN, demo.home_blocks, map_layers=()))
         registry.register_demo_translation("news", demo.load_english, order=40)
         registry.register_collection("upcoming_events", _("近期节庆活动"), providers.upcoming_events)
         registry.register_collection("latest_news", _("最新资讯"), providers.latest_news)

@@ -609,3 +609,18 @@ def load_english(ctx):
         made += created
     if made:
         ctx.log(f"Created {made} English news items")
+
+
+# The section page in English (by the Chinese page's slug), for portal's load_demo.
+SECTION_EN = {
+    "title": "Festivals and news",
+    "intro": "Hua'er song fairs, Kumbum Monastery's great assemblies, Huangyuan's lanterns, the Bianmagou flower fields and the farmers' harvest festival: festivals and news from rural Hehuang through the year.",
+    "search_description": "Festivals and news from rural Xining: the Laoye Mountain hua'er fair, Kumbum Monastery assemblies, Huangyuan lanterns, Bianmagou flowers and the harvest festival.",
+}
+
+
+def home_blocks(sections, english):
+    news = sections.get("news")
+    upcoming = {"heading": "Upcoming festivals" if english else "近期节庆活动", "source": "upcoming_events", "limit": 3, "more_page": news}
+    latest = {"heading": "Latest news" if english else "最新资讯", "source": "latest_news", "limit": 3, "more_page": news}
+    return [(20, ("collection", upcoming)), (60, ("collection", latest))]

@@ -49,7 +49,7 @@ from wagtail.contrib.frontend_cache.backends.http import PurgeRequest
 from wagtail.contrib.frontend_cache.utils import PurgeBatch, get_backends
 
 from portal import layers
-from portal.perf import changes_at_var
+from portal.perf import changes_at_var, request_scope
 from portal.registry import registry
 
 logger = logging.getLogger(__name__)
@@ -102,12 +102,9 @@ class CacheControlMiddleware:
     def __call__(self, request):
         candidate = request.method in ("GET", "HEAD") and not request.path_info.startswith(PRIVATE_PREFIXES)
         version = content_version() if candidate else None
-        token = changes_at_var.set(None)
-        try:
+        with request_scope():
             response = self.get_response(request)
             seconds = _shared_seconds()
-        finally:
-            changes_at_var.reset(token)
         if not candidate:
             return response
         if seconds > 0 and self.shareable(request, response) and content_version() == version:

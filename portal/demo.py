@@ -136,3 +136,14 @@ def translate_page(page, locale, *, user=None, fill=None, **fields):
     copy.save_revision(user=user).publish()
     # publish() works on the revision's copy of the page: reload to return it live.
     return copy.specific_class.objects.get(pk=copy.pk), True
+
+
+def hero_image():
+    """The home page's banner, the same picture in both languages."""
+    return demo_image(
+        "河湟谷地风光",
+        "landscape",
+        caption=None,
+        alt="雪山下的河湟谷地田野（示意图）",
+        alt_en="Fields in the Hehuang valley below snow-capped mountains (illustration)",
+    )

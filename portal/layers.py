@@ -1,9 +1,10 @@
-"""Serving registered layers as cached GeoJSON: model → layer → cached endpoint → map module.
+"""Serving registered layers as GeoJSON: model → layer → stored features → endpoint → map module.
 
-A layer's FeatureCollection is built once and kept in the cache (Redis in production, shared by
-all workers) together with its ETag and Last-Modified, until portal.cache drops it after a change.
-Building a layer runs the owning app's queries; serving it afterwards runs none, which is what
-lets every map, the "near me" search and the cross-app "nearby" relations lean on it.
+A layer's features are built once by its app and kept in one place, the LayerFeature table (shared
+by every worker and every process), until portal.cache drops them after a change. Building a layer
+runs the owning app's queries; reading it back is one query for every layer a page draws, which is
+what lets every map, the "near me" search and the cross-app "nearby" relations lean on it. Within
+a request the read is memoised; across requests the HTTP caches (the ETag, the proxy) serve it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import json
 import math
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -22,11 +22,11 @@ from django.utils.translation import get_language
 
 from portal.geo import distance_to_geometry_km, geometry_bounds, iter_lines
 from portal.models import LayerFeature
-from portal.perf import changes_at
+from portal.perf import changes_at, request_memoised
 from portal.registry import registry
 
-CACHE_PREFIX = "portal:geo:"
-CACHE_SECONDS = 60 * 60 * 24
+# A stored layer older than this is rebuilt: the bound on a build that raced an editor's commit.
+REBUILD_SECONDS = 60 * 60 * 24
 
 
 def map_page_layers() -> list[str]:
@@ -37,11 +37,6 @@ def map_page_layers() -> list[str]:
 def kind_label(properties: dict) -> str:
     kind = properties.get("kind") or ""
     return str(properties.get("kind_label") or registry.kind_labels().get(kind, kind))
-
-
-def cache_key(name: str, language: str | None = None) -> str:
-    # Names, URLs and kind labels in a layer can depend on the active language.
-    return f"{CACHE_PREFIX}{name}:{language or get_language() or settings.LANGUAGE_CODE}"
 
 
 def _dumps(obj) -> str:
@@ -73,23 +68,18 @@ def layer_payload(name: str) -> dict:
 
 
 def layer_payloads(names) -> dict[str, dict]:
-    """The payloads of several registered layers: from the cache, else from the stored layers (one
-    query for all of them, portal.models.LayerFeature), else built by their apps and stored."""
+    """The payloads of several registered layers: from the stored layers (one query for all of
+    them, portal.models.LayerFeature), else built by their apps and stored."""
     language = get_language() or settings.LANGUAGE_CODE
     names = [n for n in dict.fromkeys(names) if n in registry.layers]
-    # Every layer's key at once: a page drawing one layer usually draws another next (a route's
-    # nearby homestays, then products), so a cold read fetches all stored layers in one query.
-    keys = {name: cache_key(name, language) for name in registry.layers}
-    cached = cache.get_many(list(keys.values())) if names else {}
-    payloads = {name: cached[key] for name, key in keys.items() if key in cached and not _stale(cached[key])}
+    # Every stored layer at once, kept for the request: a page drawing one layer usually draws
+    # another next (a route's nearby homestays, then products).
+    payloads = request_memoised(("layers", language), dict)
     if any(name not in payloads for name in names):
-        stored = _stored_layers([name for name in keys if name not in payloads], language)
-        cache.set_many({keys[name]: payload for name, payload in stored.items()}, CACHE_SECONDS)
-        payloads.update(stored)
+        payloads.update(_stored_layers([name for name in registry.layers if name not in payloads], language))
     for name in names:
-        if name not in payloads:
+        if name not in payloads or _stale(payloads[name]):
             payloads[name] = _build_and_store(name, language)
-            cache.set(keys[name], payloads[name], CACHE_SECONDS)
     for name in names:
         changes_at(payloads[name].get("valid_until"))
     return {name: payloads[name] for name in names}
@@ -105,9 +95,8 @@ def _stored_layers(names: list[str], language: str) -> dict[str, dict]:
             until[row.layer] = parse_datetime(row.feature.get("valid_until") or "")
         else:
             rows.setdefault(row.layer, []).append(row.feature)
-    # A layer built from a read that raced an editor's commit is rebuilt within CACHE_SECONDS at worst,
-    # as the cached copy would have been.
-    fresh_after = timezone.now() - datetime.timedelta(seconds=CACHE_SECONDS)
+    # A layer built from a read that raced an editor's commit is rebuilt within REBUILD_SECONDS at worst.
+    fresh_after = timezone.now() - datetime.timedelta(seconds=REBUILD_SECONDS)
     payloads = {name: _payload(rows.get(name, []), when, until.get(name)) for name, when in built.items() if when >= fresh_after}
     return {name: payload for name, payload in payloads.items() if not _stale(payload)}
 
@@ -130,11 +119,8 @@ def _build_and_store(name: str, language: str) -> dict:
 
 
 def invalidate(name: str | None = None) -> None:
-    """Drop one layer (in every language), or every layer when name is None: its cached GeoJSON and
-    its stored features, so the next read rebuilds it from the models."""
-    names = [name] if name else list(registry.layers)
-    languages = [code for code, _label in settings.LANGUAGES]
-    cache.delete_many([cache_key(n, lang) for n in names for lang in languages])
+    """Drop one layer (in every language), or every layer when name is None: its stored features,
+    so the next read rebuilds it from the models."""
     stored = LayerFeature.objects.all() if name is None else LayerFeature.objects.filter(layer=name)
     stored.delete()
     # Again once the edit is committed: a visitor's read that started before the commit may have
@@ -143,10 +129,7 @@ def invalidate(name: str | None = None) -> None:
 
 
 def existing_payload(name: str, language: str) -> dict | None:
-    """The layer as it was last built (cache, else stored rows), or None; never builds it."""
-    cached = cache.get(cache_key(name, language))
-    if cached is not None:
-        return cached
+    """The layer as it was last built (its stored rows), or None; never builds it."""
     return _stored_layers([name], language).get(name)
 
 

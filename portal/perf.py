@@ -41,7 +41,33 @@ from portal.images import image_ids, load_images, set_images, stream_chooser_ids
 
 # The earliest time at which what the current response shows changes by itself (an alert starts
 # or ends), noted by whatever code reads such content while the response is built.
-changes_at_var: ContextVar = ContextVar("portalchanges_at_var", default=None)
+changes_at_var: ContextVar = ContextVar("portal_changes_at", default=None)
+# What the request being served has read once and reads again (the stored map layers), keyed by
+# name; None outside a request, where nothing is kept.
+request_memo_var: ContextVar = ContextVar("portal_request_memo", default=None)
+
+
+@contextmanager
+def request_scope():
+    """Around one request (portal.cache.CacheControlMiddleware, the first middleware): a fresh
+    `changes_at` and a fresh request memo, dropped when the response is made."""
+    changes_token = changes_at_var.set(None)
+    memo_token = request_memo_var.set({})
+    try:
+        yield
+    finally:
+        request_memo_var.reset(memo_token)
+        changes_at_var.reset(changes_token)
+
+
+def request_memoised(key, compute):
+    """compute() once per request (every time outside one)."""
+    memo = request_memo_var.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def changes_at(when) -> None:

@@ -75,6 +75,23 @@ class DemoLoader:
     order: int = 100
 
 
+@dataclass
+class DemoSection:
+    """An app's section in the demo: the English of its section page (by the Chinese page's slug;
+    a rich-text intro is wrapped in <p>), the blocks it adds to the home page, and the map layers
+    the home page's map teaser shows from it.
+
+    `home_blocks(sections, english)` gets the section pages by slug, in the home page's language,
+    and returns [(position, (block type, value))]; the home page lists every app's blocks by
+    position.
+    """
+
+    slug: str
+    english: dict
+    home_blocks: Callable[..., list] | None = None
+    map_layers: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class SearchType:
     """A filter tab on the search page: `key` in the URL (?type=), its label, the page models it holds."""
@@ -105,6 +122,7 @@ class Registry:
     # Steps that add translations (e.g. English) once the default-language demo and the translated
     # home and section pages exist; `load(ctx)` gets ctx.locale, the target Locale.
     demo_translations: list[DemoLoader] = field(default_factory=list)
+    demo_sections: list[DemoSection] = field(default_factory=list)
     # name -> callable(limit, request=None) returning a list of pages, for the home page blocks.
     collections: dict[str, tuple[str, Callable[..., list]]] = field(default_factory=dict)
     # name -> callable(page, limit) returning items related to a page of another app,
@@ -182,6 +200,10 @@ class Registry:
         if not any(d.name == name for d in self.demo_translations):
             self.demo_translations.append(DemoLoader(name, load, order))
             self.demo_translations.sort(key=lambda d: d.order)
+
+    def register_demo_section(self, section: DemoSection) -> None:
+        if not any(s.slug == section.slug for s in self.demo_sections):
+            self.demo_sections.append(section)
 
     def register_urls(self, patterns: list) -> None:
         self.public_urls.extend(p for p in patterns if p not in self.public_urls)

@@ -8,13 +8,14 @@ class ProductsConfig(AppConfig):
     verbose_name = _("河湟田源")
 
     def ready(self):
-        from portal.registry import Layer, registry
+        from portal.registry import DemoSection, Layer, registry
         from products import demo, layers, views
         from products.models import NEARBY_KM, ProductIndexPage, ProductPage
 
         registry.register_page_views(ProductIndexPage, context=views.index_context, stations=views.stations_context, station=views.station_context)
         registry.register_page_views(ProductPage, context=views.product_context)
         registry.register_demo("products", demo.load, order=30)
+        registry.register_demo_section(DemoSection("products", demo.SECTION_EN, demo.home_blocks, map_layers=()))
         registry.register_demo_translation("products", demo.load_english, order=30)
         registry.register_layer(
             Layer(

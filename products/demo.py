@@ -973,3 +973,17 @@ def load_english(ctx):
             description=description,
             product_page=product_page,
         )
+
+
+# The section page in English (by the Chinese page's slug), for portal's load_demo.
+SECTION_EN = {
+    "title": "Hehuang Tianyuan",
+    "intro": "“Qinghai-Tibet valleys · Hehuang Tianyuan” is Xining's regional farm-produce brand: highland barley, yak, strawberries, mushrooms, cool-climate vegetables, potatoes, rapeseed oil and Chinese and Tibetan herbs. Find products by category, origin and season, and see where to buy them.",
+    "village_intro": "Xining's “one village, one product” programme: each village develops one speciality it can be proud of.",
+    "search_description": "Hehuang Tianyuan, Xining's regional farm-produce brand: products, producers, a map of origins and the rural e-commerce service stations.",
+}
+
+
+def home_blocks(sections, english):
+    heading = "Hehuang Tianyuan produce" if english else "河湟田源好物"
+    return [(40, ("collection", {"heading": heading, "source": "featured_products", "limit": 3, "more_page": sections.get("products")}))]

@@ -9,10 +9,11 @@ class RoutesConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
-        from portal.registry import Layer, registry
+        from portal.registry import DemoSection, Layer, registry
         from routes import demo, layers
 
         registry.register_demo("routes", demo.load, order=10)
+        registry.register_demo_section(DemoSection("routes", demo.SECTION_EN, demo.home_blocks, map_layers=("routes",)))
         registry.register_demo_translation("routes", demo.load_english, order=10)
         from routes.models import KIND_LABELS
 

@@ -13,7 +13,7 @@ import math
 
 from wagtail.models import Locale
 
-from portal.demo import demo_image, translate_page
+from portal.demo import demo_image, hero_image, translate_page
 from portal.geo import haversine_km
 from routes.covers import make_cover
 from routes.models import RouteIndexPage, RoutePage, RouteStop
@@ -436,3 +436,30 @@ def load_english(ctx):
         )
         if made:
             ctx.log(f"Created the English route /en/routes/{page.slug}/")
+
+
+# The section page in English (by the Chinese page's slug), for portal's load_demo.
+SECTION_EN = {
+    "title": "Routes",
+    "intro": "Three rural tourism routes around Xining: Xinachuan leisure agriculture in Huangzhong, Diaogou folk culture in Shuobei, Datong, and the history and heritage of Huangyuan. Every route can be downloaded as a GPX or KML track for navigation apps, or printed as an itinerary.",
+    "search_description": "Three rural tourism routes around Xining, Qinghai: Xinachuan leisure agriculture, Diaogou folk culture and Huangyuan history and heritage, with maps, stops and GPX downloads.",
+}
+
+
+def home_blocks(sections, english):
+    """The home page's banner and its routes section (portal's load_demo composes the page)."""
+    routes = sections.get("routes")
+    hero = {
+        "title": "Discover rural Hehuang" if english else "走进河湟乡村",
+        "subtitle": (
+            "The fields of Xinachuan, the hua'er songs and folk customs of Diaogou, the lantern-lit old town of Dan'gaer: Xining's three rural tourism routes are waiting."
+            if english
+            else "西纳川的田园、窎沟的花儿与民俗、丹噶尔古城的灯火——西宁三条乡村旅游精品线路等你来。"
+        ),
+        "image": hero_image(),
+        "image_alt": "Fields in the Hehuang valley below snow-capped mountains (illustration)" if english else "雪山下的河湟谷地田野（示意图）",
+        "link_page": routes,
+        "link_text": "See the three routes" if english else "查看三条精品线路",
+    }
+    collection = {"heading": "Three rural routes" if english else "三条精品线路", "source": "routes", "limit": 3, "more_page": routes}
+    return [(0, ("hero", hero)), (10, ("collection", collection))]

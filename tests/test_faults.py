@@ -235,20 +235,20 @@ class RedisDownTests(TestCase):
             with self.overrides(redis.port):
                 from django.core.cache import cache
 
-                from portal.layers import cache_key
+                from reports.alerts import CACHE_KEY as key
 
-                key = cache_key("routes", "zh-hans")
                 cache.clear()
-                self.assertEqual(self.client.get("/api/geo/routes.geojson").status_code, 200)
-                self.assertIsNotNone(cache.get(key))  # the layer is kept in Redis
+                self.assertEqual(self.client.get("/").status_code, 200)
+                self.assertIsNotNone(cache.get(key))  # the alerts in force are kept in Redis
 
                 redis.stop()
                 self.assertEqual(self.client.get("/about/").status_code, 200)
+                self.assertEqual(self.client.get("/").status_code, 200)
                 self.assertEqual(self.client.get("/api/geo/routes.geojson").status_code, 200)
                 self.assertIsNone(cache.get(key))
 
                 redis.start()  # an empty Redis, as after a restart
-                self.assertEqual(self.client.get("/api/geo/routes.geojson").status_code, 200)
+                self.assertEqual(self.client.get("/").status_code, 200)
                 self.assertIsNotNone(cache.get(key))  # used again
         finally:
             redis.stop()

@@ -10,34 +10,14 @@ from django.db import models, transaction
 from wagtail.models import Locale, Page, Site
 from wagtail.rich_text import RichText
 
-from portal.demo import DemoContext, demo_image, ensure_user, translate_page
+from portal.demo import DemoContext, ensure_user, hero_image, translate_page
 from portal.models import HomePage, MapPage, PortalSettings, StandardPage
 from portal.registry import registry
 
-# English copies of the home page and the section pages, by the Chinese page's slug. Intros of
-# rich-text fields are wrapped in <p> when set.
+# English copies of the home page and the portal's own pages, by the Chinese page's slug (each app
+# gives its section page's, registry.register_demo_section). Intros of rich-text fields are wrapped
+# in <p> when set.
 SECTIONS_EN = {
-    "routes": {
-        "title": "Routes",
-        "intro": "Three rural tourism routes around Xining: Xinachuan leisure agriculture in Huangzhong, Diaogou folk culture in Shuobei, Datong, and the history and heritage of Huangyuan. Every route can be downloaded as a GPX or KML track for navigation apps, or printed as an itinerary.",
-        "search_description": "Three rural tourism routes around Xining, Qinghai: Xinachuan leisure agriculture, Diaogou folk culture and Huangyuan history and heritage, with maps, stops and GPX downloads.",
-    },
-    "homestays": {
-        "title": "Homestays",
-        "intro": "Hehuang boutique homestays: stay in the villages along the three rural routes, eat farmhouse food, hear hua'er folk songs and see the lantern festival. Filter by county, grade, price, guests and amenities, or find the homestays closest to a route.",
-        "search_description": "Hehuang boutique homestays along Xining's rural tourism routes, with prices, amenities and a map.",
-    },
-    "products": {
-        "title": "Hehuang Tianyuan",
-        "intro": "“Qinghai-Tibet valleys · Hehuang Tianyuan” is Xining's regional farm-produce brand: highland barley, yak, strawberries, mushrooms, cool-climate vegetables, potatoes, rapeseed oil and Chinese and Tibetan herbs. Find products by category, origin and season, and see where to buy them.",
-        "village_intro": "Xining's “one village, one product” programme: each village develops one speciality it can be proud of.",
-        "search_description": "Hehuang Tianyuan, Xining's regional farm-produce brand: products, producers, a map of origins and the rural e-commerce service stations.",
-    },
-    "news": {
-        "title": "Festivals and news",
-        "intro": "Hua'er song fairs, Kumbum Monastery's great assemblies, Huangyuan's lanterns, the Bianmagou flower fields and the farmers' harvest festival: festivals and news from rural Hehuang through the year.",
-        "search_description": "Festivals and news from rural Xining: the Laoye Mountain hua'er fair, Kumbum Monastery assemblies, Huangyuan lanterns, Bianmagou flowers and the harvest festival.",
-    },
     "about": {
         "title": "About",
         "intro": "Who runs the Xining Rural Portal, what it offers and how to reach us.",
@@ -155,8 +135,9 @@ class Command(BaseCommand):
         if home_made:
             self.stdout.write("Created the English home page /en/")
         sections = {}
+        section_english = {**SECTIONS_EN, **{section.slug: section.english for section in registry.demo_sections}}
         for child in home.get_children().specific():
-            spec = SECTIONS_EN.get(child.slug)
+            spec = section_english.get(child.slug)
             if spec is None:
                 continue
             fields = {}
@@ -176,36 +157,8 @@ class Command(BaseCommand):
     def fill_home_english(self, home, en_home, sections):
         # Reload: the section pages were added under it since, and a stale copy would save numchild=0.
         en_home = en_home.specific_class.objects.get(pk=en_home.pk)
-        hero = self.hero_image()
-        body = [
-            (
-                "hero",
-                {
-                    "title": "Discover rural Hehuang",
-                    "subtitle": "The fields of Xinachuan, the hua'er songs and folk customs of Diaogou, the lantern-lit old town of Dan'gaer: Xining's three rural tourism routes are waiting.",
-                    "image": hero,
-                    "image_alt": "Fields in the Hehuang valley below snow-capped mountains (illustration)",
-                    "link_page": sections.get("routes"),
-                    "link_text": "See the three routes",
-                },
-            ),
-            ("collection", {"heading": "Three rural routes", "source": "routes", "limit": 3, "more_page": sections.get("routes")}),
-            ("collection", {"heading": "Upcoming festivals", "source": "upcoming_events", "limit": 3, "more_page": sections.get("news")}),
-            ("collection", {"heading": "Hehuang boutique homestays", "source": "featured_homestays", "limit": 3, "more_page": sections.get("homestays")}),
-            ("collection", {"heading": "Hehuang Tianyuan produce", "source": "featured_products", "limit": 3, "more_page": sections.get("products")}),
-            (
-                "map_teaser",
-                {
-                    "heading": "The countryside on one map",
-                    "text": "Routes, stops, homestays, where the produce comes from and the e-commerce service stations, all on the map.",
-                    "map_page": sections.get("map"),
-                    "layers": ["routes", "homestays"],
-                },
-            ),
-            ("collection", {"heading": "Latest news", "source": "latest_news", "limit": 3, "more_page": sections.get("news")}),
-        ]
-        en_home.body = body
-        en_home.share_image = home.share_image or hero
+        en_home.body = home_body(sections, english=True)
+        en_home.share_image = home.share_image or hero_image()
         en_home.save_revision().publish()
 
     def ensure_about(self, home):
@@ -259,54 +212,25 @@ class Command(BaseCommand):
             ps.footer_text_en = "Run by the Xining Rural Revitalisation Bureau and the Xining Bureau of Culture, Tourism, Radio and Television (demo content)"
             ps.save()
 
-    def hero_image(self):
-        """The home page's banner, the same picture in both languages."""
-        return demo_image(
-            "河湟谷地风光",
-            "landscape",
-            caption=None,
-            alt="雪山下的河湟谷地田野（示意图）",
-            alt_en="Fields in the Hehuang valley below snow-capped mountains (illustration)",
-        )
-
     def fill_home(self, home):
-        hero = self.hero_image()
-        children = {p.slug: p for p in home.get_children()}
-        body = [
-            (
-                "hero",
-                {
-                    "title": "走进河湟乡村",
-                    "subtitle": "西纳川的田园、窎沟的花儿与民俗、丹噶尔古城的灯火——西宁三条乡村旅游精品线路等你来。",
-                    "image": hero,
-                    "image_alt": "雪山下的河湟谷地田野（示意图）",
-                    "link_page": children.get("routes"),
-                    "link_text": "查看三条精品线路",
-                },
-            ),
-            ("collection", {"heading": "三条精品线路", "source": "routes", "limit": 3, "more_page": children.get("routes")}),
-            ("collection", {"heading": "近期节庆活动", "source": "upcoming_events", "limit": 3, "more_page": children.get("news")}),
-            ("collection", {"heading": "河湟精品民宿", "source": "featured_homestays", "limit": 3, "more_page": children.get("homestays")}),
-            ("collection", {"heading": "河湟田源好物", "source": "featured_products", "limit": 3, "more_page": children.get("products")}),
-            (
-                "map_teaser",
-                {
-                    "heading": "一张地图看乡村",
-                    "text": "线路、站点、民宿、产品产地和电商服务站都在地图上。",
-                    "map_page": None,
-                    "layers": ["routes", "homestays"],
-                },
-            ),
-            ("collection", {"heading": "最新资讯", "source": "latest_news", "limit": 3, "more_page": children.get("news")}),
-        ]
-        home.body = body
-        home.share_image = hero
+        home.body = home_body({p.slug: p for p in home.get_children()}, english=False)
+        home.share_image = hero_image()
         home.save_revision().publish()
-        map_page = MapPage.objects.first()
-        if map_page:
-            blocks = list(home.body.raw_data)
-            for b in blocks:
-                if b["type"] == "map_teaser":
-                    b["value"]["map_page"] = map_page.pk
-            home.body = blocks
-            home.save_revision().publish()
+
+
+def home_body(sections: dict, english: bool) -> list:
+    """The home page: every app's blocks (registry.register_demo_section) by position, and the map
+    teaser with the layers the apps offer it; `sections` are the section pages by slug."""
+    blocks = [block for section in registry.demo_sections if section.home_blocks for block in section.home_blocks(sections, english)]
+    teaser = {
+        "heading": "The countryside on one map" if english else "一张地图看乡村",
+        "text": (
+            "Routes, stops, homestays, where the produce comes from and the e-commerce service stations, all on the map."
+            if english
+            else "线路、站点、民宿、产品产地和电商服务站都在地图上。"
+        ),
+        "map_page": sections.get("map"),
+        "layers": [name for section in registry.demo_sections for name in section.map_layers],
+    }
+    blocks.append((50, ("map_teaser", teaser)))
+    return [block for _position, block in sorted(blocks, key=lambda item: item[0])]
