@@ -26,6 +26,7 @@ class HomestaysConfig(AppConfig):
             availability_ics=ical.availability_response,
         )
         registry.register_demo("homestays", demo.load, order=20)
+        registry.register_scale("homestays", "homestays in all (listings with rooms, around the rural counties)", demo.load_scale, order=20)
         registry.register_demo_section(DemoSection("homestays", demo.SECTION_EN, demo.home_blocks, map_layers=("homestays",)))
         registry.register_demo_translation("homestays", demo.load_english, order=20)
         registry.register_layer(

@@ -14,6 +14,7 @@ import datetime as dt
 from django.utils import timezone
 
 from homestays.models import (
+    Amenity,
     County,
     DayStatus,
     Grade,
@@ -876,3 +877,40 @@ SECTION_EN = {
 def home_blocks(sections, english):
     heading = "Hehuang boutique homestays" if english else "河湟精品民宿"
     return [(30, ("collection", {"heading": heading, "source": "featured_homestays", "limit": 3, "more_page": sections.get("homestays")}))]
+
+
+# --- manage.py load_scale --homestays N ----------------------------------------------------------
+
+SCALE_NAMES = ("农家院", "河湟人家", "青稞小院", "花儿山庄", "古城客栈", "田园居", "牧歌民宿", "杏花村舍")
+
+
+def load_scale(target: int, ctx) -> int:
+    """Listings up to `target` under the Chinese homestays section, live, with one to three room types."""
+    index = HomestayIndexPage.objects.filter(locale=ctx.home.locale).first()
+    if index is None:
+        return 0
+    have = HomestayPage.objects.child_of(index).count()
+    amenities = [code for code, _label in Amenity.choices]
+    for n in range(have, target):
+        county, lon, lat = ctx.place()
+        village = ctx.village()
+        rooms = [
+            HomestayRoom(room_type=kind, price_per_night=price, capacity=capacity, beds=beds)
+            for kind, price, capacity, beds in ctx.rng.sample(
+                [("标准间", 180, 2, "两张1.2米床"), ("大床房", 220, 2, "一张1.8米床"), ("家庭房", 360, 4, "两张1.5米床"), ("炕房", 150, 3, "河湟土炕")],
+                k=ctx.rng.randint(1, 3),
+            )
+        ]
+        page = HomestayPage(
+            title=f"{village}{ctx.rng.choice(SCALE_NAMES)}（{n + 1}号）",
+            slug=f"scale-homestay-{n + 1}",
+            summary=f"{village}的农家民宿，离县城不远，可品尝河湟农家饭。",
+            county=county,
+            grade=ctx.rng.choice([Grade.JIA, Grade.YI, Grade.BING, Grade.UNRATED]),
+            location={"type": "Point", "coordinates": [lon, lat]},
+            phone=f"139{ctx.rng.randint(10000000, 99999999)}",
+            amenities=ctx.rng.sample(amenities, k=ctx.rng.randint(2, 6)),
+            rooms=rooms,
+        )
+        index.add_child(instance=page)
+    return max(0, target - have)

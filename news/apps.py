@@ -18,6 +18,7 @@ class NewsConfig(AppConfig):
         registry.register_home_section("news.NewsIndexPage")
         registry.register_search_type("news", _("资讯"), ("news.NewsPage",), order=40)
         registry.register_demo("news", demo.load, order=40)
+        registry.register_scale("news", "news items in all (over eight years, one in ten an event)", demo.load_scale, order=40)
         registry.register_demo_section(DemoSection("news", demo.SECTION_EN, demo.home_blocks, map_layers=()))
         registry.register_demo_translation("news", demo.load_english, order=40)
         registry.register_collection("upcoming_events", _("近期节庆活动"), providers.upcoming_events)

@@ -624,3 +624,35 @@ def home_blocks(sections, english):
     upcoming = {"heading": "Upcoming festivals" if english else "近期节庆活动", "source": "upcoming_events", "limit": 3, "more_page": news}
     latest = {"heading": "Latest news" if english else "最新资讯", "source": "latest_news", "limit": 3, "more_page": news}
     return [(20, ("collection", upcoming)), (60, ("collection", latest))]
+
+
+# --- manage.py load_scale --news N ---------------------------------------------------------------
+
+SCALE_TOPICS = ("花儿会", "乡村旅游节", "农民丰收节", "草莓采摘季", "油菜花节", "社火表演", "青稞酒文化节", "民宿推介会")
+
+
+def load_scale(target: int, ctx) -> int:
+    """News up to `target` under the Chinese news section, dated over the last eight years, one in
+    ten an event with a venue."""
+    index = NewsIndexPage.objects.filter(locale=ctx.home.locale).first()
+    if index is None:
+        return 0
+    have = NewsPage.objects.child_of(index).count()
+    today = timezone.localdate()
+    for n in range(have, target):
+        day = today - datetime.timedelta(days=ctx.rng.randint(0, 8 * 365))
+        village, topic = ctx.village(), ctx.rng.choice(SCALE_TOPICS)
+        page = NewsPage(
+            title=f"{day.year}年{village}{topic}（{n + 1}号）",
+            slug=f"scale-news-{n + 1}",
+            date=day,
+            lead=f"{day.month}月{day.day}日，{village}举办{topic}，游客与村民共度节庆。",
+            source="西宁市文化旅游广电局",
+        )
+        if ctx.rng.random() < 0.1:
+            _county, lon, lat = ctx.place()
+            start = datetime.datetime.combine(day, datetime.time(9, 0), tzinfo=timezone.get_default_timezone())
+            page.is_event, page.event_start, page.event_end = True, start, start + datetime.timedelta(hours=8)
+            page.venue, page.venue_location = f"{village}文化广场", {"type": "Point", "coordinates": [lon, lat]}
+        index.add_child(instance=page)
+    return max(0, target - have)

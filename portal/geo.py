@@ -134,6 +134,57 @@ def feature(geometry: dict, **properties: Any) -> dict:
     return {"type": "Feature", "geometry": geometry, "properties": properties}
 
 
+# --- clusters for a zoomed-out view ------------------------------------------------------------
+
+CLUSTER_CELL_PX = 80  # a cluster stands for the points within about a finger's width on screen
+MAX_ZOOM = 20
+
+
+def _tile_xy(lon: float, lat: float) -> tuple[float, float]:
+    """Web Mercator position in [0, 1) × [0, 1), as map tiles divide the world."""
+    lat = max(-85.05112878, min(85.05112878, lat))
+    sin = math.sin(math.radians(lat))
+    return (lon + 180.0) / 360.0, 0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)
+
+
+def grid_clusters(features: list[dict], zoom: int, cell_px: int = CLUSTER_CELL_PX) -> list[dict]:
+    """The features as a map at `zoom` shows them: the points that fall in one grid cell of
+    `cell_px` screen pixels become one cluster feature (a Point at their mean position with
+    `cluster`, `count`, `bbox` and the count of each `kind`), a point alone in its cell stays
+    itself, and lines pass through. A view of W × H pixels then holds at most about
+    (W / cell_px) × (H / cell_px) features, however many points the layer has."""
+    cells_per_side = (2**zoom) * 256 / cell_px
+    cells: dict[tuple[int, int], list[dict]] = {}
+    out: list[dict] = []
+    for feat in features:
+        geometry = feat.get("geometry") or {}
+        if geometry.get("type") != "Point":
+            out.append(feat)
+            continue
+        x, y = _tile_xy(*geometry["coordinates"][:2])
+        cells.setdefault((int(x * cells_per_side), int(y * cells_per_side)), []).append(feat)
+    for members in cells.values():
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        lons = [m["geometry"]["coordinates"][0] for m in members]
+        lats = [m["geometry"]["coordinates"][1] for m in members]
+        kinds: dict[str, int] = {}
+        for m in members:
+            kind = str((m.get("properties") or {}).get("kind") or "")
+            kinds[kind] = kinds.get(kind, 0) + 1
+        out.append(
+            feature(
+                point(round(sum(lons) / len(lons), 5), round(sum(lats) / len(lats), 5)),
+                cluster=True,
+                count=len(members),
+                bbox=[min(lons), min(lats), max(lons), max(lats)],
+                kinds=kinds,
+            )
+        )
+    return out
+
+
 # --- WGS-84 → GCJ-02 ---------------------------------------------------------------------------
 # Chinese map services (高德 Gaode/AutoNavi, Tencent) draw their tiles in GCJ-02, a datum that
 # offsets WGS-84 by up to several hundred metres (≈ 170 m in Xining). Our data stays WGS-84 everywhere;

@@ -49,6 +49,9 @@ class Layer:
     # (key, keep) where `keep(feature)` says whether a feature stays and `key` identifies the
     # selection for the ETag. Raises ValueError with a message for the visitor on a bad value.
     select: Callable[[Any], Any] | None = None
+    # `/api/geo/<layer>.geojson?zoom=` below this merges overlapping points into clusters with
+    # counts; at this zoom and closer every point comes alone.
+    cluster_below: int = 14
 
 
 @dataclass
@@ -92,6 +95,18 @@ class DemoSection:
     map_layers: tuple[str, ...] = ()
 
 
+@dataclass
+class ScaleLoader:
+    """`manage.py load_scale --<name> N`: grows the app's <name> to N in all, with plausible content
+    spread over Xining's counties; `load(target, ctx)` adds what is missing and returns how many
+    it added (ctx: portal.scale.ScaleContext)."""
+
+    name: str
+    help: str
+    load: Callable[..., int]
+    order: int = 100
+
+
 @dataclass(frozen=True)
 class SearchType:
     """A filter tab on the search page: `key` in the URL (?type=), its label, the page models it holds."""
@@ -123,6 +138,7 @@ class Registry:
     # home and section pages exist; `load(ctx)` gets ctx.locale, the target Locale.
     demo_translations: list[DemoLoader] = field(default_factory=list)
     demo_sections: list[DemoSection] = field(default_factory=list)
+    scale_loaders: list[ScaleLoader] = field(default_factory=list)
     # name -> callable(limit, request=None) returning a list of pages, for the home page blocks.
     collections: dict[str, tuple[str, Callable[..., list]]] = field(default_factory=dict)
     # name -> callable(page, limit) returning items related to a page of another app,
@@ -204,6 +220,11 @@ class Registry:
     def register_demo_section(self, section: DemoSection) -> None:
         if not any(s.slug == section.slug for s in self.demo_sections):
             self.demo_sections.append(section)
+
+    def register_scale(self, name: str, help: str, load: Callable[..., int], order: int = 100) -> None:
+        if not any(s.name == name for s in self.scale_loaders):
+            self.scale_loaders.append(ScaleLoader(name, help, load, order))
+            self.scale_loaders.sort(key=lambda s: s.order)
 
     def register_urls(self, patterns: list) -> None:
         self.public_urls.extend(p for p in patterns if p not in self.public_urls)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from portal import layers
-from portal.geo import LINE_TYPES, point
+from portal.geo import LINE_TYPES, MAX_ZOOM, grid_clusters, point
 from portal.middleware import database_is_down, database_unavailable_response
 from portal.registry import registry
 
@@ -73,13 +73,27 @@ def _geo_filters(params) -> tuple[tuple | None, tuple | None]:
 MAX_NEAR_KM = 500
 
 
-def filtered_etag(etag: str, bbox, near, selected=None) -> str:
+def _zoom(params) -> int | None:
+    """?zoom=: the map's zoom level (0…20), for clusters; None when absent."""
+    if "zoom" not in params:
+        return None
+    try:
+        zoom = int(params["zoom"])
+    except ValueError:
+        raise BadParameter(_("zoom must be a whole number.")) from None
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise BadParameter(_("zoom must be from 0 to %(max)d.") % {"max": MAX_ZOOM})
+    return zoom
+
+
+def filtered_etag(etag: str, bbox, near, selected=None, zoom=None) -> str:
     """The ETag of a filtered answer: the layer's ETag plus the parsed filter, hashed with SHA-256.
 
     Parsed numbers rather than the raw query string, so "101.50" and "101.5" agree; SHA-256 rather
     than hash(), which Python salts per process.
     """
-    key = json.dumps({"bbox": bbox, "near": near, **({"selected": selected} if selected else {})}, sort_keys=True)
+    extra = {**({"selected": selected} if selected else {}), **({"zoom": zoom} if zoom is not None else {})}
+    key = json.dumps({"bbox": bbox, "near": near, **extra}, sort_keys=True)
     return '"' + hashlib.sha256((etag + key).encode()).hexdigest()[:32] + '"'
 
 
@@ -92,6 +106,10 @@ def geo_layer(request, name):
 
     Filtered answers get their own ETag derived from the layer's ETag and the normalised filter,
     with a stable hash, so every worker process agrees on it and browsers can revalidate them.
+
+    `?zoom=` (with `bbox=`, as a map asks for its view) below the layer's `cluster_below` merges
+    the points that would overlap on screen into clusters with counts (portal.geo.grid_clusters),
+    so the answer's size depends on the view, not on how many features the layer holds.
     """
     if name not in registry.layers:
         known = ", ".join(sorted(registry.layers)) or "—"
@@ -99,6 +117,7 @@ def geo_layer(request, name):
     layer = registry.layers[name]
     try:
         bbox, near = _geo_filters(request.GET)
+        zoom = _zoom(request.GET)
         selection = layer.select(request.GET) if layer.select else None
     except ValueError as exc:  # BadParameter, or the layer's own message
         return JsonResponse({"error": str(exc)}, status=400, json_dumps_params={"ensure_ascii": False})
@@ -109,14 +128,16 @@ def geo_layer(request, name):
     with translation.override(lang if lang in {code for code, _label in settings.LANGUAGES} else settings.LANGUAGE_CODE):
         payload = layers.layer_payload(name)
     selected_key, keep = selection if selection else (None, None)
-    etag = filtered_etag(payload["etag"], bbox, near, selected_key) if (bbox or near or selection) else payload["etag"]
+    clustered = zoom is not None and zoom < layer.cluster_below
+    filtered = bool(bbox or near or selection or clustered)
+    etag = filtered_etag(payload["etag"], bbox, near, selected_key, zoom if clustered else None) if filtered else payload["etag"]
     last_modified = payload["last_modified"]
 
     not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
     if not_modified is not None:
         response = not_modified
     else:
-        if bbox or near or selection:
+        if filtered:
             features = payload["features"]
             if keep is not None:
                 features = [f for f in features if keep(f)]
@@ -127,6 +148,8 @@ def geo_layer(request, name):
                 features = [
                     {**f, "properties": {**f.get("properties", {}), "distance_km": round(d, 2)}} for d, f in layers.within_km(features, point(lon, lat), km)
                 ]
+            if clustered:
+                features = grid_clusters(features, zoom)
             body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
         else:
             body = payload["body"]

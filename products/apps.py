@@ -15,6 +15,8 @@ class ProductsConfig(AppConfig):
         registry.register_page_views(ProductIndexPage, context=views.index_context, stations=views.stations_context, station=views.station_context)
         registry.register_page_views(ProductPage, context=views.product_context)
         registry.register_demo("products", demo.load, order=30)
+        registry.register_scale("stations", "e-commerce service stations in all (village, township, county)", demo.load_scale_stations, order=30)
+        registry.register_scale("products", "products in all (each from one or two villages)", demo.load_scale_products, order=31)
         registry.register_demo_section(DemoSection("products", demo.SECTION_EN, demo.home_blocks, map_layers=()))
         registry.register_demo_translation("products", demo.load_english, order=30)
         registry.register_layer(

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from wagtail.models import Locale
 from wagtail.rich_text import RichText
+from wagtail.search.backends import get_search_backends
 
+from portal import cache as page_cache
 from portal.demo import demo_image, translate_page
 from portal.geo import point
 from products.importers import import_stations
@@ -32,6 +34,7 @@ from products.models import (
     ProductShopLink,
     ProductStation,
     ServiceStation,
+    StationLevel,
     VillageProduct,
 )
 
@@ -987,3 +990,72 @@ SECTION_EN = {
 def home_blocks(sections, english):
     heading = "Hehuang Tianyuan produce" if english else "河湟田源好物"
     return [(40, ("collection", {"heading": heading, "source": "featured_products", "limit": 3, "more_page": sections.get("products")}))]
+
+
+# --- manage.py load_scale --products N --stations N ----------------------------------------------
+
+SCALE_PRODUCTS = {
+    Category.GRAIN_OIL: ("青稞", "菜籽油", "燕麦"),
+    Category.LIVESTOCK: ("牦牛肉", "藏羊肉", "牦牛酸奶"),
+    Category.FRUIT_VEG: ("草莓", "马铃薯", "冷凉蔬菜"),
+    Category.HERBS: ("当归", "黄芪", "枸杞"),
+    Category.FUNGI: ("羊肚菌", "平菇"),
+    Category.PROCESSED: ("青稞酒", "酩馏酒", "沙棘汁"),
+    Category.CRAFTS: ("湟中堆绣", "农民画"),
+}
+
+
+def load_scale_products(target: int, ctx) -> int:
+    """Products up to `target` under the Chinese products section, each grown in one or two villages."""
+    index = ProductIndexPage.objects.filter(locale=ctx.home.locale).first()
+    if index is None:
+        return 0
+    have = ProductPage.objects.child_of(index).count()
+    for n in range(have, target):
+        category = ctx.rng.choice(list(SCALE_PRODUCTS))
+        name = ctx.rng.choice(SCALE_PRODUCTS[category])
+        origins = []
+        for _ in range(ctx.rng.randint(1, 2)):
+            county, lon, lat = ctx.place()
+            origins.append(ProductOrigin(village=ctx.village(), county=county, location=point(lon, lat)))
+        start = ctx.rng.randint(1, 12)
+        page = ProductPage(
+            title=f"{origins[0].village}{name}（{n + 1}号）",
+            slug=f"scale-product-{n + 1}",
+            summary=f"{origins[0].village}出产的{name}，河湟田源品牌产品。",
+            category=category,
+            season_months=sorted({(start + k - 1) % 12 + 1 for k in range(ctx.rng.randint(3, 12))}),
+            reference_price=Decimal(ctx.rng.randint(10, 300)),
+            price_unit="元/500克",
+            origins=origins,
+        )
+        index.add_child(instance=page)
+    return max(0, target - have)
+
+
+def load_scale_stations(target: int, ctx) -> int:
+    """E-commerce service stations up to `target`: mostly village stations, some township, few county."""
+    have = ServiceStation.objects.filter(locale=ctx.home.locale).count()
+    stations = []
+    for n in range(have, target):
+        county, lon, lat = ctx.place()
+        level = ctx.rng.choices([StationLevel.VILLAGE, StationLevel.TOWNSHIP, StationLevel.COUNTY], weights=[316, 42, 3])[0]
+        village = ctx.village()
+        stations.append(
+            ServiceStation(
+                locale=ctx.home.locale,
+                level=level,
+                name=f"{village}电商服务站（{n + 1}号）",
+                county=county,
+                village=village if level == StationLevel.VILLAGE else "",
+                location=point(lon, lat),
+                phone=f"0971-{ctx.rng.randint(1000000, 9999999)}",
+                goods="代收代发快递、农产品上行",
+            )
+        )
+    # in bulk, as the spreadsheet import writes them: then indexed for search and purged the same way
+    ServiceStation.objects.bulk_create(stations, batch_size=500)
+    for backend in get_search_backends(with_auto_update=True):
+        backend.add_bulk(ServiceStation, stations)
+    page_cache.objects_changed(stations)
+    return len(stations)
