@@ -54,9 +54,23 @@ def pytest_sessionfinish(session):
     discard()
 
 
+# Real browsers and the proxy stack are most of the suite's time: `make test` drives Chromium through
+# these journeys as a smoke test, and `make test-all` (CI) runs every browser and stack test.
+BROWSER_SMOKE = {"tests/browser/test_journeys.py", "tests/browser/test_map_browser.py"}
+
+
+def slow_by_path(path: str) -> bool:
+    if path.startswith("tests/stack/"):
+        return True
+    if path.startswith("tests/browser/"):
+        return path not in BROWSER_SMOKE
+    return path.startswith("tests/test_") and path.endswith("_browser.py")  # live-server browser tests
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns the marks into group names
 def pytest_collection_modifyitems(config, items):
-    """The desktop-size browser checks join the slow tier. The groups `--dist loadgroup` keeps on
+    """Browser and stack tests beyond the smoke journeys join the slow tier, and so do the
+    desktop-size browser checks. The groups `--dist loadgroup` keeps on
     one worker: each file (its classes share their setUpTestData, and some files share a media
     folder between their classes), the proxy stack (one Varnish and gunicorn), and the browser
     page checks once per screen size. Every worker that runs a real-browser test builds its own
@@ -64,8 +78,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.path.relative_to(config.rootpath).as_posix()
         params = item.callspec.params if hasattr(item, "callspec") else {}
-        if path.startswith("tests/browser/") and params.get("viewport") == "desktop":
-            # visitors come on phones: `make test` checks pages at phone size, the slow tier at both
+        if slow_by_path(path) or (path.startswith("tests/browser/") and params.get("viewport") == "desktop"):
             item.add_marker(pytest.mark.slow)
         if path.startswith("tests/stack/"):
             group = "stack"

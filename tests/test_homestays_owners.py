@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -608,6 +609,7 @@ class InviteAndTransferTests(OwnerFixture, TestCase):
 
 
 @override_settings(WAGTAILADMIN_BASE_URL="http://testserver")
+@pytest.mark.slow  # a whole-demo crawl: load_demo run twice
 class DemoTests(TestCase):
     def test_demo_is_idempotent_and_sets_up_owners(self):
         from homestays import demo

@@ -14,6 +14,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -329,6 +330,7 @@ class BilingualSiteTests(TestCase):
         self.assertIn("Scan to share", html)
 
 
+@pytest.mark.slow  # a whole-demo crawl: the whole English demo, page by page
 class EnglishDemoTests(TestCase):
     """`manage.py load_demo`: the English home page, sections, routes and stops, once."""
 

@@ -5,6 +5,7 @@ import datetime
 import io
 from unittest import mock
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -185,6 +186,7 @@ class WhereEventsShowTests(TestCase):
         self.assertContains(response, f'href="{self.route.url}"')
 
 
+@pytest.mark.slow  # a whole-demo crawl: load_demo run twice
 class DemoTests(TestCase):
     def test_demo_is_idempotent_and_has_upcoming_events(self):
         out = io.StringIO()

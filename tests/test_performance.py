@@ -226,6 +226,7 @@ class ColdQueryCountTests(ColdQueryCountMixin, TestCase):
         self.assert_cold_queries("event")
 
 
+@pytest.mark.slow  # a whole-demo crawl: 200 pages under each index
 class ManyListedPagesTests(ColdQueryCountMixin, TestCase):
     """The same indexes with 200 pages each: the same counts as with 10 (no N+1)."""
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import feedparser
+import pytest
 from django.apps import apps
 from django.test import SimpleTestCase, TestCase
 from django.utils import timezone
@@ -84,6 +85,7 @@ class SchemaFilesTests(SimpleTestCase):
         self.assertFalse(schema("ogckml22.xsd").validate(etree.fromstring(bad_kml)))
 
 
+@pytest.mark.slow  # a whole-demo crawl: every feed and page type of the whole demo
 class DemoStandardsTests(TestCase):
     """The demo site (both languages, 24 stations per language, three routes) as a crawler sees it."""
 
