@@ -45,6 +45,7 @@ class HomestaysConfig(AppConfig):
             )
         )
         registry.register_home_section("homestays.HomestayIndexPage")
+        registry.register_place_page("homestays.HomestayPage")  # a route stop may link to the house there
         registry.register_search_type("homestays", _("民宿"), ("homestays.HomestayPage",), order=20)
         # A homestay page lists the routes within NEARBY_ROUTES_KM of the house.
         registry.register_nearby("homestays", ("routes",), km=NEARBY_ROUTES_KM)

@@ -139,6 +139,8 @@ class Registry:
     demo_translations: list[DemoLoader] = field(default_factory=list)
     demo_sections: list[DemoSection] = field(default_factory=list)
     scale_loaders: list[ScaleLoader] = field(default_factory=list)
+    # Page models a place shown by another app may link to (a route stop → the homestay there).
+    place_pages: list[str] = field(default_factory=list)
     # name -> callable(limit, request=None) returning a list of pages, for the home page blocks.
     collections: dict[str, tuple[str, Callable[..., list]]] = field(default_factory=dict)
     # name -> callable(page, limit) returning items related to a page of another app,
@@ -225,6 +227,10 @@ class Registry:
         if not any(s.name == name for s in self.scale_loaders):
             self.scale_loaders.append(ScaleLoader(name, help, load, order))
             self.scale_loaders.sort(key=lambda s: s.order)
+
+    def register_place_page(self, model_label: str) -> None:
+        if model_label not in self.place_pages:
+            self.place_pages.append(model_label)
 
     def register_urls(self, patterns: list) -> None:
         self.public_urls.extend(p for p in patterns if p not in self.public_urls)

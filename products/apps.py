@@ -46,6 +46,7 @@ class ProductsConfig(AppConfig):
             )
         )
         registry.register_home_section("products.ProductIndexPage")
+        registry.register_place_page("products.ProductPage")  # a route stop may link to the product made there
         registry.register_search_type("products", _("产品"), ("products.ProductPage",), order=30)
         registry.register_collection("featured_products", _("河湟田源推荐产品"), layers.featured_products)
         # What shows what, for the page cache's purges (portal.cache).

@@ -65,18 +65,16 @@ colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("请填写颜色值，
 
 
 class LinkedPageChooserPanel(PageChooserPanel):
-    """A page chooser limited to the listed page types that are installed.
-
-    The homestay and product page types belong to other apps; naming them by string keeps this app
-    free of their imports, and skipping absent ones keeps the admin working without them.
-    """
+    """A page chooser limited to the pages a place may link to (a stop → the homestay or product
+    there), as the other apps register them (`registry.register_place_page`): this app names none
+    of them, and the admin keeps working when one is not installed."""
 
     def get_form_options(self):
         opts = super(PageChooserPanel, self).get_form_options()
         from wagtail.admin.widgets import AdminPageChooser
 
         targets = []
-        for name in self.page_type or []:
+        for name in registry.place_pages:
             try:
                 targets.append(resolve_model_string(name))
             except (LookupError, ValueError):
@@ -492,7 +490,7 @@ class RouteStop(Orderable):
         FieldPanel("description"),
         FieldPanel("image"),
         FieldRowPanel([FieldPanel("altitude_m"), FieldPanel("opening")]),
-        LinkedPageChooserPanel("link_page", ["homestays.HomestayPage", "products.ProductPage"]),
+        LinkedPageChooserPanel("link_page"),
     ]
     api_fields = [APIField("name"), APIField("kind"), APIField("location"), APIField("altitude_m"), APIField("opening"), APIField("description")]
 

@@ -118,6 +118,14 @@ class RegistryTests(SimpleTestCase):
         collection = [c[0] for c in CollectionBlock().child_blocks["source"].field.choices if c[0]]
         self.assertEqual(sorted(collection), sorted(registry.collections))
 
+    def test_a_stop_links_to_the_place_pages_the_apps_register(self):
+        from routes.models import LinkedPageChooserPanel, RouteStop
+
+        panel = LinkedPageChooserPanel("link_page").bind_to_model(RouteStop)
+        widget = panel.get_form_options()["widgets"]["link_page"]
+        self.assertEqual(registry.place_pages, ["homestays.HomestayPage", "products.ProductPage"])
+        self.assertEqual({model._meta.label for model in widget.target_models}, set(registry.place_pages))
+
     def test_portal_names_no_subject_app(self):
         """Not in code, not in a string: only settings (INSTALLED_APPS) and migrations may. The demo's
         home page and section copies come from the apps' demo modules (registry.demo_sections)."""
