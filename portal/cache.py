@@ -49,6 +49,7 @@ from wagtail.contrib.frontend_cache.backends.http import PurgeRequest
 from wagtail.contrib.frontend_cache.utils import PurgeBatch, get_backends
 
 from portal import layers
+from portal.geo import feature_distance_km
 from portal.perf import changes_at_var, request_scope
 from portal.registry import registry
 
@@ -335,7 +336,7 @@ def _changed_features(old, new) -> list | None:
 
 
 def _within(consumer: dict, feature: dict, km: float) -> bool:
-    return layers.feature_distance_km(feature, consumer.get("geometry") or {}) <= km
+    return feature_distance_km(feature, consumer.get("geometry") or {}) <= km
 
 
 def _purge(backends, pages, paths, urls) -> None:

@@ -80,8 +80,21 @@ def haversine_km(a: Iterable[float], b: Iterable[float]) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+def walk(geometry: dict | None) -> Iterator[tuple[float, list[float]]]:
+    """(km from the start, position) for every vertex of the lines, in order; the gap between two
+    lines of a MultiLineString is not walked."""
+    km = 0.0
+    for line in iter_lines(geometry):
+        prev = None
+        for pos in line:
+            if prev is not None:
+                km += haversine_km(prev, pos)
+            prev = pos
+            yield km, pos
+
+
 def line_length_km(geometry: dict | None) -> float:
-    return sum(haversine_km(a, b) for line in iter_lines(geometry) for a, b in zip(line, line[1:]))
+    return max((km for km, _pos in walk(geometry)), default=0.0)
 
 
 def _point_segment_km(p, a, b) -> float:
@@ -124,6 +137,39 @@ def geometry_bounds(geometry: dict | None) -> tuple[float, float, float, float] 
     lons = [p[0] for p in pts]
     lats = [p[1] for p in pts]
     return min(lons), min(lats), max(lons), max(lats)
+
+
+def within_km(features: list[dict], geometry: dict, km: float) -> list[tuple[float, dict]]:
+    found = []
+    for feat in features:
+        d = feature_distance_km(feat, geometry)
+        if d <= km:
+            found.append((d, feat))
+    found.sort(key=lambda pair: pair[0])
+    return found
+
+
+def feature_distance_km(feat: dict, geometry: dict) -> float:
+    fg = feat.get("geometry") or {}
+    if fg.get("type") == "Point":
+        return distance_to_geometry_km(fg["coordinates"], geometry)
+    if geometry.get("type") == "Point":
+        return distance_to_geometry_km(geometry["coordinates"], fg)
+    # line to line: the nearest vertex of one to the other is close enough at route scale
+    best = math.inf
+    for line in iter_lines(fg):
+        for pos in line:
+            best = min(best, distance_to_geometry_km(pos, geometry))
+    return best
+
+
+def in_bbox(feat: dict, bbox: tuple[float, float, float, float]) -> bool:
+    """Whether a feature's bounds intersect the box (lines crossing the box count)."""
+    b = geometry_bounds(feat.get("geometry"))
+    if b is None:
+        return False
+    min_lon, min_lat, max_lon, max_lat = bbox
+    return not (b[2] < min_lon or b[0] > max_lon or b[3] < min_lat or b[1] > max_lat)
 
 
 def point(lon: float, lat: float) -> dict:

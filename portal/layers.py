@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import math
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
@@ -20,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 
-from portal.geo import distance_to_geometry_km, geometry_bounds, iter_lines
+from portal.geo import within_km
 from portal.models import LayerFeature
 from portal.perf import changes_at, request_memoised
 from portal.registry import registry
@@ -164,36 +163,3 @@ def nearby(name: str, geometry: dict, km: float) -> list[tuple[float, dict]]:
     if name not in registry.layers or not geometry:
         return []
     return within_km(layer_payload(name)["features"], geometry, km)
-
-
-def within_km(features: list[dict], geometry: dict, km: float) -> list[tuple[float, dict]]:
-    found = []
-    for feat in features:
-        d = feature_distance_km(feat, geometry)
-        if d <= km:
-            found.append((d, feat))
-    found.sort(key=lambda pair: pair[0])
-    return found
-
-
-def feature_distance_km(feat: dict, geometry: dict) -> float:
-    fg = feat.get("geometry") or {}
-    if fg.get("type") == "Point":
-        return distance_to_geometry_km(fg["coordinates"], geometry)
-    if geometry.get("type") == "Point":
-        return distance_to_geometry_km(geometry["coordinates"], fg)
-    # line to line: the nearest vertex of one to the other is close enough at route scale
-    best = math.inf
-    for line in iter_lines(fg):
-        for pos in line:
-            best = min(best, distance_to_geometry_km(pos, geometry))
-    return best
-
-
-def in_bbox(feat: dict, bbox: tuple[float, float, float, float]) -> bool:
-    """Whether a feature's bounds intersect the box (lines crossing the box count)."""
-    b = geometry_bounds(feat.get("geometry"))
-    if b is None:
-        return False
-    min_lon, min_lat, max_lon, max_lat = bbox
-    return not (b[2] < min_lon or b[0] > max_lon or b[3] < min_lat or b[1] > max_lat)

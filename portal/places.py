@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.geo import haversine_km
-from portal.layers import kind_label, layer_payloads, within_km
+from portal.geo import haversine_km, within_km
+from portal.layers import kind_label, layer_payloads
 from portal.registry import registry
 from portal.search.text import query_words
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from portal import layers
-from portal.geo import LINE_TYPES, MAX_ZOOM, grid_clusters, point
+from portal.geo import LINE_TYPES, MAX_ZOOM, grid_clusters, in_bbox, point, within_km
 from portal.middleware import database_is_down, database_unavailable_response
 from portal.registry import registry
 
@@ -142,12 +142,10 @@ def geo_layer(request, name):
             if keep is not None:
                 features = [f for f in features if keep(f)]
             if bbox:
-                features = [f for f in features if layers.in_bbox(f, bbox)]
+                features = [f for f in features if in_bbox(f, bbox)]
             if near:
                 lon, lat, km = near
-                features = [
-                    {**f, "properties": {**f.get("properties", {}), "distance_km": round(d, 2)}} for d, f in layers.within_km(features, point(lon, lat), km)
-                ]
+                features = [{**f, "properties": {**f.get("properties", {}), "distance_km": round(d, 2)}} for d, f in within_km(features, point(lon, lat), km)]
             if clustered:
                 features = grid_clusters(features, zoom)
             body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from portal.geo import EARTH_RADIUS_KM, haversine_km, iter_lines
+from portal.geo import EARTH_RADIUS_KM, haversine_km, iter_lines, walk
 
 # GPS and DEM elevations jitter by a few metres; counting every wiggle would report hundreds of
 # metres of "climbing" on a flat valley road. A change only counts once it exceeds this.
@@ -33,17 +33,11 @@ class Facts:
 def measure(geometry: dict | None) -> Facts:
     """Length (great-circle, gaps between segments not counted) and the elevation facts."""
     facts = Facts()
-    km = 0.0
-    for line in iter_lines(geometry):
-        prev = None
-        for pos in line:
-            if prev is not None:
-                km += haversine_km(prev, pos)
-            prev = pos
-            # an altitude no place on Earth has (a hand-edited 1e308) is not a fact to add up
-            if len(pos) > 2 and pos[2] is not None and MIN_ELEVATION_M <= pos[2] <= MAX_ELEVATION_M:
-                facts.profile.append((km, float(pos[2])))
-    facts.length_km = km
+    for km, pos in walk(geometry):
+        facts.length_km = km
+        # an altitude no place on Earth has (a hand-edited 1e308) is not a fact to add up
+        if len(pos) > 2 and pos[2] is not None and MIN_ELEVATION_M <= pos[2] <= MAX_ELEVATION_M:
+            facts.profile.append((km, float(pos[2])))
     if len(facts.profile) >= 2:
         elevations = [e for _, e in facts.profile]
         gain, loss = climb(elevations)
@@ -74,16 +68,10 @@ def climb(elevations: list[float], threshold: float = CLIMB_THRESHOLD_M) -> tupl
 def along_route_km(geometry: dict | None, lon: float, lat: float) -> tuple[float, float] | None:
     """(km from the start to the nearest vertex, km off the line) for a stop, or None without a line."""
     best = None
-    km = 0.0
-    for line in iter_lines(geometry):
-        prev = None
-        for pos in line:
-            if prev is not None:
-                km += haversine_km(prev, pos)
-            prev = pos
-            off = haversine_km(pos, (lon, lat))
-            if best is None or off < best[1]:
-                best = (km, off)
+    for km, pos in walk(geometry):
+        off = haversine_km(pos, (lon, lat))
+        if best is None or off < best[1]:
+            best = (km, off)
     return best
 
 
