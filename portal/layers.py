@@ -21,11 +21,12 @@ from django.utils.translation import get_language
 
 from portal.geo import within_km
 from portal.models import LayerFeature
-from portal.perf import changes_at, request_memoised
+from portal.perf import changes_at, request_memo_forget, request_memoised
 from portal.registry import registry
 
 # A stored layer older than this is rebuilt: the bound on a build that raced an editor's commit.
 REBUILD_SECONDS = 60 * 60 * 24
+MEMO_KEY = "layers"  # the request memo's entries: (MEMO_KEY, language) -> {name: payload}
 
 
 def map_page_layers() -> list[str]:
@@ -73,7 +74,7 @@ def layer_payloads(names) -> dict[str, dict]:
     names = [n for n in dict.fromkeys(names) if n in registry.layers]
     # Every stored layer at once, kept for the request: a page drawing one layer usually draws
     # another next (a route's nearby homestays, then products).
-    payloads = request_memoised(("layers", language), dict)
+    payloads = request_memoised((MEMO_KEY, language), dict)
     if any(name not in payloads for name in names):
         payloads.update(_stored_layers([name for name in registry.layers if name not in payloads], language))
     for name in names:
@@ -121,10 +122,15 @@ def invalidate(name: str | None = None) -> None:
     """Drop one layer (in every language), or every layer when name is None: its stored features,
     so the next read rebuilds it from the models."""
     stored = LayerFeature.objects.all() if name is None else LayerFeature.objects.filter(layer=name)
-    stored.delete()
+
+    def drop():
+        stored.delete()
+        request_memo_forget(lambda key: key[0] == MEMO_KEY)  # this request's copy, read before the edit
+
+    drop()
     # Again once the edit is committed: a visitor's read that started before the commit may have
     # stored the old content in between.
-    transaction.on_commit(stored.delete)
+    transaction.on_commit(drop)
 
 
 def existing_payload(name: str, language: str) -> dict | None:

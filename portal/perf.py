@@ -70,6 +70,14 @@ def request_memoised(key, compute):
     return memo[key]
 
 
+def request_memo_forget(matches) -> None:
+    """Drop what this request has memoised under the keys `matches(key)` accepts, so that a later
+    read in the same request (an edit's after-commit purge) sees the change."""
+    memo = request_memo_var.get()
+    for key in [key for key in memo or () if matches(key)]:
+        del memo[key]
+
+
 def changes_at(when) -> None:
     """Say that the response being built shows content that changes by itself at `when` (a datetime
     or None): shared caches keep it at most until then, so it changes with no purge and no timer."""

@@ -261,6 +261,20 @@ class StoredLayerTests(GeoLayerEndpointTests):
         cache.clear()
         return super().get(query, **headers)
 
+    def test_an_edit_in_the_request_that_read_the_layer_is_seen_by_it(self):
+        """An editor's save reads layers and then, after commit, the layers it changed (to purge
+        what shows them): the request's memoised copy must not hide the change."""
+        from portal.perf import request_scope
+
+        with request_scope():
+            self.assertIn("老爷山", [f["properties"]["name"] for f in layers.layer_payload("testpoints")["features"]])
+            with self.captureOnCommitCallbacks(execute=True):
+                self.laoye.title = "老爷山景区"
+                self.laoye.save_revision().publish()
+            names = [f["properties"]["name"] for f in layers.layer_payload("testpoints")["features"]]
+        self.assertIn("老爷山景区", names)
+        self.assertNotIn("老爷山", names)
+
     def test_a_stored_layer_is_read_in_one_query(self):
         from django.core.cache import cache
 
