@@ -32,7 +32,7 @@ from homestays.models import (
 )
 from homestays.owners import grant_listing, make_owner, owner_collection
 from homestays.workflow import REVIEW
-from portal.demo import demo_image, translate_page
+from portal.demo import demo_image, home_collection, translate_page
 
 R = HomestayRoom
 
@@ -876,7 +876,7 @@ SECTION_EN = {
 
 def home_blocks(sections, english):
     heading = "Hehuang boutique homestays" if english else "河湟精品民宿"
-    return [(30, ("collection", {"heading": heading, "source": "featured_homestays", "limit": 3, "more_page": sections.get("homestays")}))]
+    return [home_collection(30, heading, "featured_homestays", sections.get("homestays"))]
 
 
 # --- manage.py load_scale --homestays N ----------------------------------------------------------

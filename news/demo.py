@@ -21,7 +21,7 @@ from wagtail.rich_text import RichText
 
 from news.models import NewsIndexPage, NewsPage, NewsPageRelatedPage
 from news.workflow import REVIEW
-from portal.demo import demo_image, translate_page
+from portal.demo import demo_image, home_collection, translate_page
 
 PLACES = {
     "老爷山": (101.6883, 36.9317),
@@ -621,9 +621,10 @@ SECTION_EN = {
 
 def home_blocks(sections, english):
     news = sections.get("news")
-    upcoming = {"heading": "Upcoming festivals" if english else "近期节庆活动", "source": "upcoming_events", "limit": 3, "more_page": news}
-    latest = {"heading": "Latest news" if english else "最新资讯", "source": "latest_news", "limit": 3, "more_page": news}
-    return [(20, ("collection", upcoming)), (60, ("collection", latest))]
+    return [
+        home_collection(20, "Upcoming festivals" if english else "近期节庆活动", "upcoming_events", news),
+        home_collection(60, "Latest news" if english else "最新资讯", "latest_news", news),
+    ]
 
 
 # --- manage.py load_scale --news N ---------------------------------------------------------------

@@ -147,3 +147,8 @@ def hero_image():
         alt="雪山下的河湟谷地田野（示意图）",
         alt_en="Fields in the Hehuang valley below snow-capped mountains (illustration)",
     )
+
+
+def home_collection(position: int, heading: str, source: str, more_page, limit: int = 3) -> tuple:
+    """A home-page collection block for DemoSection.home_blocks: (position, block)."""
+    return position, ("collection", {"heading": heading, "source": source, "limit": limit, "more_page": more_page})

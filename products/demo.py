@@ -17,7 +17,7 @@ from wagtail.rich_text import RichText
 from wagtail.search.backends import get_search_backends
 
 from portal import cache as page_cache
-from portal.demo import demo_image, translate_page
+from portal.demo import demo_image, home_collection, translate_page
 from portal.geo import point
 from products.importers import import_stations
 from products.models import (
@@ -989,7 +989,7 @@ SECTION_EN = {
 
 def home_blocks(sections, english):
     heading = "Hehuang Tianyuan produce" if english else "河湟田源好物"
-    return [(40, ("collection", {"heading": heading, "source": "featured_products", "limit": 3, "more_page": sections.get("products")}))]
+    return [home_collection(40, heading, "featured_products", sections.get("products"))]
 
 
 # --- manage.py load_scale --products N --stations N ----------------------------------------------

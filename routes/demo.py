@@ -13,7 +13,7 @@ import math
 
 from wagtail.models import Locale
 
-from portal.demo import demo_image, hero_image, translate_page
+from portal.demo import demo_image, hero_image, home_collection, translate_page
 from portal.geo import haversine_km
 from routes.covers import make_cover
 from routes.models import RouteIndexPage, RoutePage, RouteStop
@@ -461,5 +461,4 @@ def home_blocks(sections, english):
         "link_page": routes,
         "link_text": "See the three routes" if english else "查看三条精品线路",
     }
-    collection = {"heading": "Three rural routes" if english else "三条精品线路", "source": "routes", "limit": 3, "more_page": routes}
-    return [(0, ("hero", hero)), (10, ("collection", collection))]
+    return [(0, ("hero", hero)), home_collection(10, "Three rural routes" if english else "三条精品线路", "routes", routes)]
