@@ -6,7 +6,7 @@ PORT ?= 8000
 export PORT
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run serve varnish test test-all lint format install install-test browser-deps bench demo clean
+.PHONY: run serve varnish test test-all lint format install install-test browser-deps bench bench-scale wrk demo clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -81,9 +81,16 @@ format: install-test
 	$(BIN)/ruff format .
 
 # Load test + Lighthouse against `make serve`'s setup (README "Performance"); needs PostgreSQL and Redis running.
-bench: install browser-deps varnish node_modules/.installed
-	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk; }
+bench: install browser-deps varnish node_modules/.installed wrk
 	$(BIN)/python scripts/bench.py
+
+# The demo against ten times Xining's content (manage.py load_scale), side by side (issue 27;
+# docs/performance.md "Scale"); the same stack as bench, plus Playwright for /map/ and the admin.
+bench-scale: install-test browser-deps varnish wrk
+	$(BIN)/python scripts/bench_scale.py
+
+wrk:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk; }
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts node_modules

@@ -35,13 +35,16 @@ class HomestaysConfig(AppConfig):
                 pgettext_lazy("map layer", "民宿"),
                 features=layers.homestay_features,
                 models=("homestays.HomestayPage",),
+                keys_of=layers.homestay_keys,
+                grows=True,
+                features_for=layers.homestay_features,
                 colour="#8a5a2b",
                 order=30,
                 near_listing="homestays.HomestayIndexPage",  # /homestays/?near=塔尔寺
                 kinds={"homestay": _("民宿")},
                 glyph="宿",
                 kind_glyphs={"homestay": "宿"},
-                select=layers.select_free,  # ?checkin=&checkout=&guests=
+                select=layers.select_listings,  # the index's filters: ?county=&checkin=&route=…
             )
         )
         registry.register_home_section("homestays.HomestayIndexPage")

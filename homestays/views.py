@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from wagtail.models import Page
 
-from homestays.availability import CALENDAR_DAYS, calendar_days, night_status, quotes, season_map, source_rooms, with_free_capacity
+from homestays.availability import CALENDAR_DAYS, calendar_days, night_status, quotes, season_map, source_rooms
 from homestays.forms import HomestayFilterForm, InquiryForm, StayForm
-from homestays.layers import homestay_feature
+from homestays.layers import homestay_feature, map_query, matching, route_options
 from homestays.licences import local_midnight, next_badge_change, public_licences
 from homestays.models import (
     NEARBY_ROUTES_KM,
@@ -41,10 +41,10 @@ from homestays.models import (
     SeasonPeriod,
 )
 from homestays.notifications import send_inquiry_notice
-from portal.geo import distance_to_geometry_km, feature, haversine_km
+from portal.geo import feature
 from portal.i18n import children_in_language, default_language
 from portal.images import load_images, rendition_url, set_images
-from portal.layers import layer_payload, nearby
+from portal.layers import nearby
 from portal.middleware import client_ip
 from portal.perf import ancestor_page, changes_at, public
 from portal.places import NEAR_KM
@@ -59,44 +59,14 @@ def feature_collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def route_options() -> dict[str, dict]:
-    """The routes a visitor can pick, from the "routes" map layer (never the routes app's models):
-    {slug: {"name", "url", "colour", "geometry"}} keyed by the last part of the route's URL."""
-    if "routes" not in registry.layers:
-        return {}
-    options = {}
-    for feat in layer_payload("routes")["features"]:
-        props = feat.get("properties") or {}
-        url = props.get("url") or ""
-        key = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-        if key and feat.get("geometry") and key not in options:
-            options[key] = {"name": props.get("name") or key, "url": url, "colour": props.get("colour") or "#c2410c", "geometry": feat["geometry"]}
-    return options
-
-
 def index_context(index: HomestayIndexPage, request) -> dict:
     routes = route_options()
     form = HomestayFilterForm(request.GET, routes=routes)
     filters = form.filters()
-
-    listings = children_in_language(public(HomestayPage.objects.live()), index)
-    if "county" in filters:
-        listings = listings.filter(county=filters["county"])
-    if "grade" in filters:
-        listings = listings.filter(grade=filters["grade"])
-    # A listing matches a price range when one of its rooms could: its own range overlaps.
-    if "price_min" in filters:
-        listings = listings.filter(max_price__gte=filters["price_min"])
-    if "price_max" in filters:
-        listings = listings.filter(min_price__lte=filters["price_max"])
+    route = routes.get(filters.get("route", ""))
+    place = form.near_place if "near" in filters else None
     stay = (filters["checkin"], filters["checkout"]) if "checkin" in filters else None
-    if stay:
-        # A room type free for every night of the stay, with beds enough among the free ones.
-        listings = with_free_capacity(listings, *stay, filters.get("guests"))
-    elif "guests" in filters:
-        listings = listings.filter(total_capacity__gte=filters["guests"])
-    for code in filters.get("amenities", []):
-        listings = listings.filter(amenities__has=code)
+    listings, route_km, place_km = matching(children_in_language(public(HomestayPage.objects.live()), index), filters, route, place)
 
     sort = filters.get("sort", "")
     if sort == "price":
@@ -105,45 +75,31 @@ def index_context(index: HomestayIndexPage, request) -> dict:
         listings = listings.order_by(F("min_price").desc(nulls_last=True), "path")
     else:
         listings = listings.order_by("-featured", "path")
-    listings = list(listings.for_cards())
+    # "Near 塔尔寺": nearest first unless a price order was asked for; "by distance" to a route.
+    by_distance = place_km if place and sort in ("", "distance") else route_km if route and sort == "distance" else None
+    if by_distance is not None:
+        # The matches' keys (one column), ordered by the distance measured; then that page's listings.
+        keys = sorted((str(key) for key in listings.values_list("translation_key", flat=True)), key=lambda key: (by_distance.get(key, 0.0), key))
+        page_obj = index.paginate(request, keys)
+        found = {str(item.translation_key): item for item in listings.filter(translation_key__in=list(page_obj)).for_cards()}
+        page_obj.object_list = [found[key] for key in page_obj if key in found]
+    else:
+        page_obj = index.paginate(request, listings.for_cards())
+    for item in page_obj:
+        item.thumb_url = rendition_url(item.image, THUMB_SPEC)
+        if route_km is not None:
+            item.distance_km = route_km.get(str(item.translation_key), 0.0)
+        if place_km is not None:
+            item.near_km = place_km.get(str(item.translation_key), 0.0)
 
-    route = routes.get(filters.get("route", ""))
-    place = form.near_place if "near" in filters else None
-    if route:
-        # No GIS: the distance to a line is computed here, on the few hundred listings at most.
-        km = filters["km"]
-        near = []
-        for item in listings:
-            if item.location:
-                item.distance_km = distance_to_geometry_km(item.location["coordinates"], route["geometry"])
-                if item.distance_km <= km:
-                    near.append(item)
-        listings = near
-        if sort == "distance" and not place:
-            listings.sort(key=lambda item: item.distance_km)
-    if place:
-        # "Near 塔尔寺": within NEAR_KM of the stop, nearest first unless a price order was asked for.
-        within = []
-        for item in listings:
-            if item.location:
-                item.near_km = haversine_km(item.location["coordinates"], place.geometry["coordinates"])
-                if item.near_km <= NEAR_KM:
-                    within.append(item)
-        listings = within
-        if sort in ("", "distance"):
-            listings.sort(key=lambda item: item.near_km)
-
+    # The map draws the matches from the layer API with these filters; the page carries only the
+    # route or the place they were measured from.
     features = []
     if route:
         features.append(feature(route["geometry"], name=route["name"], url=route["url"], kind="route", colour=route["colour"]))
     if place:
         features.append(feature(place.geometry, name=place.name, url=place.url, kind=place.kind, kind_label=place.kind_label, summary=" · ".join(place.routes)))
-    for item in listings:
-        item.thumb_url = rendition_url(item.image, THUMB_SPEC)
-        if item.location:
-            features.append(homestay_feature(item, item.get_url(request), item.thumb_url))
 
-    page_obj = index.paginate(request, listings)
     if stay:
         attach_stay_quotes(list(page_obj), *stay, filters.get("guests"))
         # Dates are only accepted from today on: a shared copy must not outlive the day.
@@ -171,8 +127,9 @@ def index_context(index: HomestayIndexPage, request) -> dict:
         "removable_filters": removable,
         "homestays": page_obj,
         "paginator": page_obj.paginator,
-        "homestay_count": len(listings),
+        "homestay_count": page_obj.paginator.count,
         "homestays_geo": feature_collection(features),
+        "map_query": map_query(filters),
         "stay": stay,
         "stay_query": urlencode({k: filters[k] for k in ("checkin", "checkout", "guests") if k in filters}) if stay else "",
         "selected_route": route,

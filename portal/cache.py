@@ -153,6 +153,7 @@ class _Changes:
         self.deleted = set()  # pks of deleted pages: only their ancestors still exist
         self.objects = []  # snippets: (instance) for registry.dependents
         self.layers = {}  # name -> {language: payload before the change, or None}
+        self.keyed = {}  # name -> {key: {language: that object's features before the change}}
         self.urls = set()  # full URLs known at the event (a deleted page's)
 
 
@@ -181,13 +182,26 @@ def forget_pending() -> None:
     _local.changes = None
 
 
-def _note_layers(changes: _Changes, names) -> None:
+def _note_layers(changes: _Changes, names, instance=None) -> None:
     """Keep each layer as it was (to tell which features changed), then drop it: now, so this
-    transaction reads its own change, and again after commit (portal.layers.invalidate)."""
+    transaction reads its own change, and again after commit (portal.layers.invalidate). A layer
+    that can tell which of its features show `instance` (Layer.keys_of) replaces those alone
+    (portal.layers.refresh), now and again after commit."""
     languages = [code for code, _label in settings.LANGUAGES]
     for name in names:
+        layer = registry.layers.get(name)
+        keys = layer.keys_of(instance) if layer and layer.keys_of and instance is not None and name not in changes.layers else None
+        if keys is not None:
+            known = changes.keyed.setdefault(name, {})
+            for language, (before, _after) in layers.refresh(name, keys).items():
+                for key in keys:  # the first change of the transaction holds what was there before it
+                    known.setdefault(key, {}).setdefault(language, before)
+            for key in keys:
+                known.setdefault(key, {})
+            continue
         if name not in changes.layers:
             changes.layers[name] = {lang: layers.existing_payload(name, lang) for lang in languages}
+        changes.keyed.pop(name, None)
         layers.invalidate(name)
 
 
@@ -202,7 +216,7 @@ def page_changed(page, deleted: bool = False) -> None:
     if deleted:
         changes.deleted.add(page.pk)
     changes.pages[page.pk] = page
-    _note_layers(changes, layers.layers_for_model(page._meta.label))
+    _note_layers(changes, layers.layers_for_model(page._meta.label), page)
     if page.numchild:  # its descendants' URLs or visibility may have changed too
         changes.everything = True
         layers.invalidate()
@@ -213,7 +227,7 @@ def object_changed(instance) -> None:
     changes = _changes()
     if registry.knows_model(instance._meta.label):
         changes.objects.append(instance)
-        _note_layers(changes, layers.layers_for_model(instance._meta.label))
+        _note_layers(changes, layers.layers_for_model(instance._meta.label), instance)
     else:
         changes.everything = True
         layers.invalidate()
@@ -250,16 +264,20 @@ def _flush() -> None:
         layers.invalidate()
     for name in changes.layers:
         layers.invalidate(name)
+    after = {}
+    if not changes.everything:
+        for name, keyed in changes.keyed.items():
+            after[name] = layers.refresh(name, list(keyed))
     if not backends:
         return
     if changes.everything:
         _purge_everything(backends)
         return
-    paths, pages = _gather(changes)
+    paths, pages = _gather(changes, after)
     _purge(backends, pages, paths, changes.urls)
 
 
-def _gather(changes: _Changes) -> tuple[set[str], list]:
+def _gather(changes: _Changes, refreshed: dict | None = None) -> tuple[set[str], list]:
     """(URL paths, pages) that show what changed."""
     from wagtail.models import Page, Site
 
@@ -301,21 +319,35 @@ def _gather(changes: _Changes) -> tuple[set[str], list]:
     # The layers themselves, and the pages that list a changed feature nearby.
     for name, before in changes.layers.items():
         paths.add(reverse("geo_layer", args=[name]))
-        paths.update(_nearby_pages(name, before))
+        changed = {}
+        for code, old in before.items():
+            with translation.override(code):
+                changed[code] = _changed_features(old, layers.layer_payload(name))
+        paths.update(_nearby_pages(name, changed))
+    for name, keyed in changes.keyed.items():
+        paths.add(reverse("geo_layer", args=[name]))
+        changed = {}
+        now = (refreshed or {}).get(name, {})
+        for code, _label in settings.LANGUAGES:
+            before = [by_language.get(code) for by_language in keyed.values()]
+            if code not in now or any(old is None for old in before):  # the layer was not stored: all may have changed
+                changed[code] = None
+            else:
+                changed[code] = _changed_features({"features": [f for old in before for f in old]}, {"features": now[code][1]})
+        paths.update(_nearby_pages(name, changed))
     return paths, list(pages.values())
 
 
-def _nearby_pages(name: str, before: dict) -> set[str]:
-    """Paths of pages listing a feature of layer `name` that changed (old or new position)."""
+def _nearby_pages(name: str, changed_features: dict) -> set[str]:
+    """Paths of pages listing a feature of layer `name` that changed (old or new position), given
+    {language: the changed features, or None when all may have}."""
     found: set[str] = set()
     relations = [r for r in registry.nearby if name in r.shows and r.consumer in registry.layers]
     if not relations:
         return found
-    for code, old in before.items():
+    for code, changed in changed_features.items():
         with translation.override(code):
-            new = layers.layer_payload(name)
             consumers = {r.consumer: layers.layer_payload(r.consumer)["features"] for r in relations}
-        changed = _changed_features(old, new)
         for relation in relations:
             for consumer in consumers[relation.consumer]:
                 url = (consumer.get("properties") or {}).get("url")

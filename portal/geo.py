@@ -186,20 +186,43 @@ CLUSTER_CELL_PX = 80  # a cluster stands for the points within about a finger's 
 MAX_ZOOM = 20
 
 
-def _tile_xy(lon: float, lat: float) -> tuple[float, float]:
-    """Web Mercator position in [0, 1) × [0, 1), as map tiles divide the world."""
+WORLD_PX = 256 * 2**MAX_ZOOM  # the width of the world in pixels at the deepest zoom
+
+
+def world_pixel(lon: float, lat: float) -> tuple[int, int]:
+    """The Web Mercator pixel of a position at MAX_ZOOM, as map tiles divide the world. A cluster
+    cell at any zoom is a whole number of these pixels (cell_size), so Python and SQL
+    (portal.layers) put a point in the same cell."""
     lat = max(-85.05112878, min(85.05112878, lat))
     sin = math.sin(math.radians(lat))
-    return (lon + 180.0) / 360.0, 0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)
+    x = (lon + 180.0) / 360.0
+    y = 0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)
+    return min(WORLD_PX - 1, int(x * WORLD_PX)), min(WORLD_PX - 1, max(0, int(y * WORLD_PX)))
+
+
+def cell_size(zoom: int, cell_px: int = CLUSTER_CELL_PX) -> int:
+    """A cluster cell's side at `zoom`, in MAX_ZOOM pixels."""
+    return cell_px * 2 ** (MAX_ZOOM - zoom)
+
+
+def cluster_feature(count: int, lon_sum: float, lat_sum: float, bounds, kinds: dict[str, int]) -> dict:
+    """The feature that stands for `count` points: at their mean position, with their bounds
+    ([west, south, east, north]) and the count of each kind."""
+    return feature(
+        point(round(lon_sum / count, 5), round(lat_sum / count, 5)),
+        cluster=True,
+        count=count,
+        bbox=[round(b, 6) for b in bounds],
+        kinds=kinds,
+    )
 
 
 def grid_clusters(features: list[dict], zoom: int, cell_px: int = CLUSTER_CELL_PX) -> list[dict]:
     """The features as a map at `zoom` shows them: the points that fall in one grid cell of
-    `cell_px` screen pixels become one cluster feature (a Point at their mean position with
-    `cluster`, `count`, `bbox` and the count of each `kind`), a point alone in its cell stays
-    itself, and lines pass through. A view of W × H pixels then holds at most about
+    `cell_px` screen pixels become one cluster feature (cluster_feature), a point alone in its cell
+    stays itself, and lines pass through. A view of W × H pixels then holds at most about
     (W / cell_px) × (H / cell_px) features, however many points the layer has."""
-    cells_per_side = (2**zoom) * 256 / cell_px
+    size = cell_size(zoom, cell_px)
     cells: dict[tuple[int, int], list[dict]] = {}
     out: list[dict] = []
     for feat in features:
@@ -207,8 +230,8 @@ def grid_clusters(features: list[dict], zoom: int, cell_px: int = CLUSTER_CELL_P
         if geometry.get("type") != "Point":
             out.append(feat)
             continue
-        x, y = _tile_xy(*geometry["coordinates"][:2])
-        cells.setdefault((int(x * cells_per_side), int(y * cells_per_side)), []).append(feat)
+        x, y = world_pixel(*geometry["coordinates"][:2])
+        cells.setdefault((x // size, y // size), []).append(feat)
     for members in cells.values():
         if len(members) == 1:
             out.append(members[0])
@@ -219,15 +242,7 @@ def grid_clusters(features: list[dict], zoom: int, cell_px: int = CLUSTER_CELL_P
         for m in members:
             kind = str((m.get("properties") or {}).get("kind") or "")
             kinds[kind] = kinds.get(kind, 0) + 1
-        out.append(
-            feature(
-                point(round(sum(lons) / len(lons), 5), round(sum(lats) / len(lats), 5)),
-                cluster=True,
-                count=len(members),
-                bbox=[min(lons), min(lats), max(lons), max(lats)],
-                kinds=kinds,
-            )
-        )
+        out.append(cluster_feature(len(members), sum(lons), sum(lats), [min(lons), min(lats), max(lons), max(lats)], kinds))
     return out
 
 

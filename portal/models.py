@@ -296,8 +296,10 @@ class LayerFeature(models.Model):
     page or a "nearby" list costs one query for all the layers it draws even when the cache is
     empty — after a deploy, or after a publish purged the page cache for an unrelated edit.
     `portal.layers.invalidate()` deletes a layer's rows whenever its content changes (portal.cache,
-    after the change commits), and the next read rebuilds it. Row `position` -1 marks a layer as built (an
-    empty layer is built too) and carries its build time.
+    after the change commits), and the next read rebuilds it; for a layer whose features name their
+    object, `portal.layers.refresh()` replaces that object's rows alone, so an edit costs the same
+    however large the layer. Row `position` -1 marks a layer as built (an empty layer is built too)
+    and carries its build time, version, size and extent.
     """
 
     page_cache_ignore = True  # a copy of what pages show, not content
@@ -306,9 +308,26 @@ class LayerFeature(models.Model):
     language = models.CharField(max_length=16)
     position = models.IntegerField()
     feature = models.JSONField()
+    # The object the feature shows, as its layer names it (Layer.keys_of): publishing one homestay
+    # replaces its own rows instead of rebuilding the layer.
+    key = models.CharField(max_length=64, blank=True, default="")
+    # What a view needs without reading the JSON: the feature's bounds (WGS-84), the Web Mercator
+    # pixel of a point at zoom 20 (portal.geo.world_pixel: the clustering grid of every zoom is a
+    # whole division of it) and its kind, so the database filters a view and counts its clusters.
+    west = models.FloatField(null=True)
+    south = models.FloatField(null=True)
+    east = models.FloatField(null=True)
+    north = models.FloatField(null=True)
+    px = models.IntegerField(null=True)
+    py = models.IntegerField(null=True)
+    kind = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["layer", "language", "position"], name="portal_layerfeature_unique_position")]
+        indexes = [
+            models.Index(fields=["layer", "language", "key"], name="portal_layerfeature_key"),
+            models.Index(fields=["layer", "language", "west", "south"], name="portal_layerfeature_bounds"),
+        ]
         verbose_name = "map layer feature"
 
     def __str__(self):

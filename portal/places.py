@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.geo import haversine_km, within_km
-from portal.layers import kind_label, layer_payloads
+from portal.geo import haversine_km
+from portal.layers import kind_label, layer_payloads, near
 from portal.registry import registry
 from portal.search.text import query_words
 
@@ -265,14 +265,14 @@ def near_place(place: Place, km: float = NEAR_KM, layers: list[str] | None = Non
     (a product grown in two villages counts at the nearer one)."""
 
     wanted = [layer for layer in near_layers() if not layers or layer.name in layers]
-    payloads = layer_payloads([layer.name for layer in wanted])
+    found = near([layer.name for layer in wanted], place.geometry, km)
     groups = []
     for layer in wanted:
-        points = [f for f in payloads[layer.name]["features"] if (f.get("geometry") or {}).get("type") == "Point"]
+        points = [(d, f) for d, f in found[layer.name] if (f.get("geometry") or {}).get("type") == "Point"]
         if not points:
             continue
         items, seen = [], set()
-        for distance, feat in within_km(points, place.geometry, km):
+        for distance, feat in points:
             props = feat.get("properties") or {}
             key = props.get("url") or id(feat)
             if key in seen:

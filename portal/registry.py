@@ -45,13 +45,23 @@ class Layer:
     # warnings, which are shown where they apply.
     near: bool = True
     # For a layer that can be narrowed by what its app knows beyond geometry (homestays free on
-    # given dates): takes the request's GET parameters and returns None (no such parameter), or
-    # (key, keep) where `keep(feature)` says whether a feature stays and `key` identifies the
-    # selection for the ETag. Raises ValueError with a message for the visitor on a bad value.
+    # given dates, an index page's filters): takes the request's GET parameters and returns None
+    # (no such parameter), or (key, keys) where `keys` are the feature keys that stay (see keys_of;
+    # the database filters on them) and `key` identifies the selection for the ETag. Raises
+    # ValueError with a message for the visitor on a bad value.
     select: Callable[[Any], Any] | None = None
     # `/api/geo/<layer>.geojson?zoom=` below this merges overlapping points into clusters with
     # counts; at this zoom and closer every point comes alone.
     cluster_below: int = 14
+    # For a layer whose features name their object (a feature's `id`): `keys_of(instance)` gives
+    # the keys a changed object's features carry (None when it cannot tell: the layer is rebuilt),
+    # and `features_for(keys)` builds those objects' features alone. Publishing one of them then
+    # replaces its own stored rows (portal.layers.refresh), whatever the size of the layer.
+    keys_of: Callable[[Any], Any] | None = None
+    # Its objects number in the thousands at a province's scale (listings, stations): a page
+    # reads it only when it asks for it, never along with the small layers it does draw.
+    grows: bool = False
+    features_for: Callable[[list[str]], list[dict[str, Any]]] | None = None
 
 
 @dataclass

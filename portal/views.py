@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from portal import layers
-from portal.geo import LINE_TYPES, MAX_ZOOM, grid_clusters, in_bbox, point, within_km
+from portal.geo import LINE_TYPES, MAX_ZOOM, grid_clusters, point, within_km
 from portal.middleware import database_is_down, database_unavailable_response
 from portal.registry import registry
 
@@ -86,15 +86,39 @@ def _zoom(params) -> int | None:
     return zoom
 
 
-def filtered_etag(etag: str, bbox, near, selected=None, zoom=None) -> str:
+def filtered_etag(etag: str, bbox, near, selected=None, zoom=None, view=False) -> str:
     """The ETag of a filtered answer: the layer's ETag plus the parsed filter, hashed with SHA-256.
 
     Parsed numbers rather than the raw query string, so "101.50" and "101.5" agree; SHA-256 rather
     than hash(), which Python salts per process.
     """
-    extra = {**({"selected": selected} if selected else {}), **({"zoom": zoom} if zoom is not None else {})}
+    extra = {**({"selected": selected} if selected else {}), **({"zoom": zoom} if zoom is not None else {}), **({"view": True} if view else {})}
     key = json.dumps({"bbox": bbox, "near": near, **extra}, sort_keys=True)
     return '"' + hashlib.sha256((etag + key).encode()).hexdigest()[:32] + '"'
+
+
+def _view(params) -> tuple | None:
+    """?view=: the box a map shows (west,south,east,north), which ?zoom= must come with."""
+    if "view" not in params:
+        return None
+    box = _geo_filters({"bbox": params["view"]})[0]
+    if "zoom" not in params:
+        raise BadParameter(_("view needs zoom= too."))
+    return box
+
+
+def _near_box(near) -> tuple:
+    """A box around ?near= wide enough for its radius, for the database to narrow the search."""
+    lon, lat, km = near
+    dlat = km / 110.574
+    dlon = km / max(1e-6, 111.320 * math.cos(math.radians(min(89.0, abs(lat)))))
+    return (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+
+
+def _intersect(a, b):
+    if a is None or b is None:
+        return a or b
+    return (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
 
 
 @require_safe
@@ -104,12 +128,16 @@ def geo_layer(request, name):
     `?lang=en` gives the English layer (English names and /en/ links where pages are translated);
     the default is Chinese. The English pages' maps ask for it (portal_map_config).
 
-    Filtered answers get their own ETag derived from the layer's ETag and the normalised filter,
-    with a stable hash, so every worker process agrees on it and browsers can revalidate them.
+    Filtered answers get their own ETag derived from the layer's state and the normalised filter,
+    with a stable hash, so every worker process agrees on it and browsers can revalidate them; the
+    database filters them (portal.layers.view_features), so their cost follows the answer.
 
-    `?zoom=` (with `bbox=`, as a map asks for its view) below the layer's `cluster_below` merges
-    the points that would overlap on screen into clusters with counts (portal.geo.grid_clusters),
-    so the answer's size depends on the view, not on how many features the layer holds.
+    `?zoom=` (with `bbox=`) below the layer's `cluster_below` merges the points that would overlap
+    on screen into clusters with counts, so the answer's size depends on the view, not on how many
+    features the layer holds. `?view=…&zoom=` is how map.js asks: a layer of at most
+    PORTAL_LAYER_WHOLE features comes whole, once, with `"complete": true` (the map clusters it
+    itself and never asks again); a larger one comes for that view and zoom, `"complete": false`,
+    and the map asks again as it moves. Either way `bbox` gives the layer's extent.
     """
     if name not in registry.layers:
         known = ", ".join(sorted(registry.layers)) or "—"
@@ -117,6 +145,7 @@ def geo_layer(request, name):
     layer = registry.layers[name]
     try:
         bbox, near = _geo_filters(request.GET)
+        view = _view(request.GET)
         zoom = _zoom(request.GET)
         selection = layer.select(request.GET) if layer.select else None
     except ValueError as exc:  # BadParameter, or the layer's own message
@@ -125,33 +154,43 @@ def geo_layer(request, name):
     # The language is the URL's (?lang=), never the visitor's headers, so one answer per URL can be
     # shared by a cache.
     lang = request.GET.get("lang", "")
+    selected_key, keys = selection if selection else (None, None)
     with translation.override(lang if lang in {code for code, _label in settings.LANGUAGES} else settings.LANGUAGE_CODE):
-        payload = layers.layer_payload(name)
-    selected_key, keep = selection if selection else (None, None)
-    clustered = zoom is not None and zoom < layer.cluster_below
-    filtered = bool(bbox or near or selection or clustered)
-    etag = filtered_etag(payload["etag"], bbox, near, selected_key, zoom if clustered else None) if filtered else payload["etag"]
-    last_modified = payload["last_modified"]
-
-    not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
-    if not_modified is not None:
-        response = not_modified
-    else:
-        if filtered:
-            features = payload["features"]
-            if keep is not None:
-                features = [f for f in features if keep(f)]
-            if bbox:
-                features = [f for f in features if in_bbox(f, bbox)]
+        if not (bbox or near or selection or zoom is not None or view):
+            return _whole_layer(request, layers.layer_payload(name))
+        state = layers.layer_state(name)
+        complete = None
+        if view is not None:
+            complete = state["count"] <= settings.PORTAL_LAYER_WHOLE
+            if not complete:
+                bbox = _intersect(bbox, view)
+        clustered = zoom is not None and zoom < layer.cluster_below and not complete
+        etag = filtered_etag(state["etag"], bbox, near, selected_key, zoom if clustered else None, view=complete is not None)
+        response = get_conditional_response(request, etag=etag, last_modified=int(state["last_modified"].timestamp()))
+        if response is None:
+            area = _intersect(bbox, _near_box(near)) if near else bbox
+            features = layers.view_features(name, bbox=area, keys=keys, zoom=zoom if clustered and not near else None)
             if near:
                 lon, lat, km = near
                 features = [{**f, "properties": {**f.get("properties", {}), "distance_km": round(d, 2)}} for d, f in within_km(features, point(lon, lat), km)]
-            if clustered:
-                features = grid_clusters(features, zoom)
-            body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
-        else:
-            body = payload["body"]
-        response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+                if clustered:
+                    features = grid_clusters(features, zoom)
+            collection = {"type": "FeatureCollection", "features": features}
+            if complete is not None:
+                collection.update({"complete": complete, **({"bbox": state["bbox"]} if state["bbox"] else {})})
+            body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+            response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+    return _cacheable(response, etag, state["last_modified"])
+
+
+def _whole_layer(request, payload: dict) -> HttpResponse:
+    response = get_conditional_response(request, etag=payload["etag"], last_modified=int(payload["last_modified"].timestamp()))
+    if response is None:
+        response = HttpResponse(payload["body"], content_type="application/geo+json; charset=utf-8")
+    return _cacheable(response, payload["etag"], payload["last_modified"])
+
+
+def _cacheable(response, etag: str, last_modified) -> HttpResponse:
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified.timestamp())
     response["Cache-Control"] = "public, max-age=0, must-revalidate"
@@ -201,23 +240,31 @@ def login_locked_out(request, original_response=None, credentials=None):
     return response
 
 
+# A layer too large to send whole is listed on the map page by its first features and its count;
+# the map shows the rest view by view.
+MAP_LIST_LIMIT = 50
+
+
 def map_page_context(page, request) -> dict:
     """The registered layers with their features, for the map page's toggles, legend and text list.
 
-    Features come from the cached layer payloads the map itself fetches, so the list and the map
-    always agree and rendering the page costs no queries once the layers are cached.
+    Features come from the stored layers the map itself fetches, so the list and the map agree; a
+    layer too large to list whole (portal.layers.layer_lists) gives its first MAP_LIST_LIMIT.
     """
     context = {}
     groups = []
     names = layers.map_page_layers()
+    lists = layers.layer_lists(names, MAP_LIST_LIMIT)
     for info in layers.layer_info(names):
-        features = layers.layer_payload(info["name"])["features"] if info["registered"] else []
+        shown = lists.get(info["name"], {"features": [], "count": 0, "complete": True})
         items = []
-        for feat in features:
+        for feat in shown["features"]:
             props = feat.get("properties") or {}
-            items.append({**props, "kind_label": layers.kind_label(props), "geometry_type": (feat.get("geometry") or {}).get("type", "")})
+            geometry = feat.get("geometry") or {}
+            position = geometry.get("coordinates") if geometry.get("type") == "Point" else None
+            items.append({**props, "kind_label": layers.kind_label(props), "geometry_type": geometry.get("type", ""), "position": position})
         lines = any(item["geometry_type"] in LINE_TYPES for item in items)
-        groups.append({**info, "items": items, "lines": lines})
+        groups.append({**info, "items": items, "lines": lines, "count": shown["count"], "more": shown["count"] - len(items)})
     context["map_layers"] = groups
     # "near here" lists first the layers that have a listing by distance (where to stay)
     context["near_order"] = sorted(names, key=lambda name: not registry.layers[name].near_listing)

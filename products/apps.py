@@ -25,11 +25,15 @@ class ProductsConfig(AppConfig):
                 _("特产产地"),
                 features=layers.product_features,
                 models=("products.ProductPage",),
+                keys_of=layers.object_keys,
+                grows=True,
+                features_for=layers.product_features,
                 colour="#15803d",
                 order=40,
                 kinds={"product": _("特产")},
                 glyph="产",
                 kind_glyphs={"product": "产"},
+                select=layers.select_products,  # the index's filters: ?category=&county=…
             )
         )
         registry.register_layer(
@@ -38,6 +42,9 @@ class ProductsConfig(AppConfig):
                 _("电商服务站"),
                 features=layers.station_features,
                 models=("products.ServiceStation",),
+                keys_of=layers.object_keys,
+                grows=True,
+                features_for=layers.station_features,
                 colour="#7c3aed",
                 order=50,
                 kinds={"station": _("服务站")},

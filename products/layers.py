@@ -6,7 +6,8 @@ run once per invalidation, not per request.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import hashlib
+from urllib.parse import urlencode, urlsplit
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -16,7 +17,8 @@ from portal.geo import feature
 from portal.i18n import in_active_language
 from portal.images import rendition_url
 from portal.perf import public
-from products.models import THUMB_SPEC, ProductIndexPage, ProductPage, ProductStation, ServiceStation
+from products.forms import ProductFilterForm
+from products.models import THUMB_SPEC, ProductCertification, ProductIndexPage, ProductOrigin, ProductPage, ProductStation, ServiceStation, current_month
 
 
 def renditions_prefetch(image_lookup: str, *specs: str) -> Prefetch:
@@ -69,14 +71,18 @@ def station_feature(station, url: str, *, inline: bool = False) -> dict:
     )
 
 
-def product_features() -> list[dict]:
+def object_keys(instance) -> list[str] | None:
+    """The layer features a changed product or station shows: its own, in every language."""
+    return [str(instance.translation_key)] if isinstance(instance, (ProductPage, ServiceStation)) else None
+
+
+def product_features(keys: list[str] | None = None) -> list[dict]:
+    """The "products" layer (one feature per origin village), or the products `keys` alone."""
     paths = restricted_paths()
-    pages = (
-        in_active_language(ProductPage.objects.live())
-        .select_related("image")
-        .prefetch_related("origins", renditions_prefetch("image", THUMB_SPEC))
-        .order_by("path")
-    )
+    pages = in_active_language(ProductPage.objects.live())
+    if keys is not None:
+        pages = pages.filter(translation_key__in=keys)
+    pages = pages.select_related("image").prefetch_related("origins", renditions_prefetch("image", THUMB_SPEC)).order_by("path")
     features = []
     for page in pages:
         if not is_public(page, paths):
@@ -85,18 +91,63 @@ def product_features() -> list[dict]:
         if not url:
             continue
         thumbnail = rendition_url(page.image, THUMB_SPEC)
-        features.extend(origin_feature(page, origin, url, thumbnail) for origin in page.origins.all() if origin.location)
+        for origin in page.origins.all():
+            if origin.location:
+                features.append({**origin_feature(page, origin, url, thumbnail), "id": str(page.translation_key)})
     return features
 
 
-def station_features() -> list[dict]:
+def station_features(keys: list[str] | None = None) -> list[dict]:
+    """The "stations" layer, or the stations `keys` alone."""
     index = in_active_language(public(ProductIndexPage.objects.live())).order_by("path").first()
     features = []
     stations = in_active_language(ServiceStation.objects.filter(location__isnull=False))
+    if keys is not None:
+        stations = stations.filter(translation_key__in=keys)
     for station in stations:
         url = index.station_url(station) if index else ""
-        features.append(station_feature(station, url))
+        features.append({**station_feature(station, url), "id": str(station.translation_key)})
     return features
+
+
+def matching(products, filters: dict):
+    """The products of `products` that the index's filters keep, as a query (a page of them is
+    read, never all)."""
+    if "category" in filters:
+        products = products.filter(category=filters["category"])
+    if "county" in filters:
+        products = products.filter(pk__in=ProductOrigin.objects.filter(county=filters["county"]).values("page_id"))
+    if "certification" in filters:
+        products = products.filter(pk__in=ProductCertification.objects.filter(kind=filters["certification"]).values("page_id"))
+    if filters.get("in_season"):
+        products = products.in_season(current_month())
+    if filters.get("brand"):
+        products = products.filter(brand_authorised=True)
+    if "producer" in filters:
+        products = products.filter(producer_id=filters["producer"])
+    return products
+
+
+# The index's filters that narrow the map's "products" layer too (paging does not).
+FILTERS = ("category", "county", "certification", "in_season", "brand", "producer")
+
+
+def map_query(filters: dict) -> str:
+    """The index's accepted filters as the query its map adds to the layer requests."""
+    return urlencode({name: ("1" if value is True else value) for name, value in filters.items() if name in FILTERS})
+
+
+def select_products(params):
+    """The index's filters on /api/geo/products.geojson (?category=…&county=…, map_query): the
+    products the index lists for them, so its map shows their origins through the layer API."""
+    if not any(name in params for name in FILTERS):
+        return None
+    form = ProductFilterForm(params)
+    filters = form.filters()
+    if form.has_invalid_values():
+        raise ValueError(" ".join(form.notes()) or _("筛选条件无效。"))
+    keys = {str(key) for key in matching(in_active_language(public(ProductPage.objects.live())), filters).values_list("translation_key", flat=True)}
+    return hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:16], keys
 
 
 def featured_products(limit: int = 3, request=None) -> list:

@@ -10,18 +10,16 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.i18n import children_in_language
-from portal.images import attach_images, rendition_specs, rendition_url
-from portal.layers import nearby
+from portal.images import attach_images, rendition_specs
+from portal.layers import layer_payloads, nearby
 from portal.perf import ancestor_page
 from products.forms import ProductFilterForm, StationFilterForm
-from products.layers import is_public, origin_feature, renditions_prefetch, restricted_paths, station_feature
+from products.layers import is_public, map_query, matching, origin_feature, renditions_prefetch, restricted_paths, station_feature
 from products.models import (
     NEARBY_KM,
     THUMB_SPEC,
     Producer,
-    ProductCertification,
     ProductIndexPage,
-    ProductOrigin,
     ProductPage,
     ProductStation,
     ServiceStation,
@@ -37,41 +35,24 @@ def feature_collection(features: list[dict]) -> dict:
 
 
 def index_context(index, request) -> dict:
-    """The filtered list: one query for all matches serves both the map (every origin of every
-    match) and the list (a page of them), so the list is paginated in Python."""
+    """The filtered list, a page of it read at a time; the map shows the matches' origins through
+    the "products" layer with the same filters (map_query), not inline."""
     form = ProductFilterForm(request.GET)
     filters = form.filters()
     paths = restricted_paths()
     products = children_in_language(ProductPage.objects.live(), index)
     for path in paths:
         products = products.exclude(path__startswith=path)
-    if "category" in filters:
-        products = products.filter(category=filters["category"])
-    if "county" in filters:
-        products = products.filter(pk__in=ProductOrigin.objects.filter(county=filters["county"]).values("page_id"))
-    if "certification" in filters:
-        products = products.filter(pk__in=ProductCertification.objects.filter(kind=filters["certification"]).values("page_id"))
+    products = matching(products, filters)
     month = current_month()
-    if filters.get("in_season"):
-        products = products.in_season(month)
-    if filters.get("brand"):
-        products = products.filter(brand_authorised=True)
     producer = None
     if "producer" in filters:
         producer = Producer.objects.filter(pk=filters["producer"], locale_id=index.locale_id).first()
-        products = products.filter(producer_id=filters["producer"])
-    products = list(
+    products = (
         products.select_related("image", "producer")
         .prefetch_related("origins", "certifications", renditions_prefetch("image", *rendition_specs("product_card"), THUMB_SPEC))
         .order_by("-featured", "path")
     )
-
-    features = []
-    for product in products:
-        url = product.get_url(request)
-        thumbnail = rendition_url(product.image, THUMB_SPEC)
-        features.extend(origin_feature(product, origin, url, thumbnail, inline=True) for origin in product.origins.all() if origin.location)
-
     page_obj = index.paginate(request, products)
     villages = list(VillageProduct.objects.filter(locale_id=index.locale_id).select_related("product_page"))
     village_features = []
@@ -85,8 +66,8 @@ def index_context(index, request) -> dict:
         "filter_query": form.querystring(),
         "products": page_obj,
         "paginator": page_obj.paginator,
-        "product_count": len(products),
-        "products_geo": feature_collection(features),
+        "product_count": page_obj.paginator.count,
+        "map_query": map_query(filters),
         "producer_filter": producer,
         "month": month,
         "villages": villages,
@@ -145,6 +126,7 @@ def product_context(page, request) -> dict:
             features.append(station_feature(station, link, inline=True))
 
     month = current_month()
+    layer_payloads(["routes", "homestays"])  # the two nearby lists' layers, read together: one query
     return {
         "origins": origins,
         "certifications": certifications,

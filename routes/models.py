@@ -27,7 +27,7 @@ from portal.blocks import BaseStreamBlock
 from portal.fields import GeoJSONField, MonthsField, months_label
 from portal.geo import LINE_TYPES, feature
 from portal.images import rendition_specs
-from portal.layers import nearby
+from portal.layers import near
 from portal.models import BasePage, SectionIndexPage
 from portal.perf import live_translations, public
 from portal.registry import registry
@@ -358,12 +358,14 @@ class RoutePage(RoutablePageMixin, BasePage):
                     ele = geometry.nearest_elevation(self.geometry, lon, lat)
                     stop.estimated_altitude = round(ele) if ele is not None else None
         km = float(self.nearby_km or 5)
+        # One query for the three lists, reading the rows near the line, however much each layer holds.
+        found = near(["homestays", "products", "stations"], self.geometry, km) if self.geometry else {}
         context.update(
             stops=stops,
             route_geo=self.geojson(stops, request),
-            nearby_homestays=_nearest_once(nearby("homestays", self.geometry, km), 6) if self.geometry else [],
-            nearby_products=_nearest_once(nearby("products", self.geometry, km), 6) if self.geometry else [],
-            nearby_stations=_nearest_once(nearby("stations", self.geometry, km), 6) if self.geometry else [],
+            nearby_homestays=_nearest_once(found.get("homestays", []), 6),
+            nearby_products=_nearest_once(found.get("products", []), 6),
+            nearby_stations=_nearest_once(found.get("stations", []), 6),
             offline_pack=self.offline_pack_info(request),
             related_events=registry.related_for("events", self, 4),
             related_news=registry.related_for("news", self, 4),

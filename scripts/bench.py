@@ -20,6 +20,9 @@ dropped and re-created: default portal_bench), BENCH_REDIS (default redis://127.
 BENCH_PORT (Varnish; gunicorn on the next port), BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16), BENCH_LIGHTHOUSE=0 to skip Lighthouse, BENCH_LIGHTHOUSE_RUNS (3, median),
 BENCH_SKIP_LOAD=1 to reuse the database of the previous run. The table is also written to
 artifacts/bench.md.
+
+`make bench-scale` (scripts/bench_scale.py) uses this module's stack and helpers to compare the demo
+with ten times Xining's content (issue 27).
 """
 
 from __future__ import annotations
@@ -231,6 +234,26 @@ def measured(url, base=BASE):
     return rps, p50, p99, max(r[3] for r in rounds), rounds[-1][2]
 
 
+def start_stack() -> subprocess.Popen:
+    """scripts/serve.sh, as `make serve`: Varnish on PORT, gunicorn (gunicorn.conf.py) on PORT + 1.
+    Returns once every gunicorn worker has booted; stop_stack() ends both."""
+    server = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=ROOT, env=ENV, start_new_session=True, stdout=subprocess.DEVNULL)
+    try:
+        wait_up()
+        # /healthz answers as soon as one worker is up; the others may still be importing Django.
+        # A few seconds of load let every worker boot before the first row is measured.
+        subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d3s", BACKEND + "/healthz"], capture_output=True, timeout=30)
+    except BaseException:
+        stop_stack(server)
+        raise
+    return server
+
+
+def stop_stack(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=10)
+
+
 def machine() -> str:
     model = "unknown CPU"
     try:
@@ -256,15 +279,10 @@ def main():
     prepare_database()
     rows = inspect()
     flush_redis()
-    # scripts/serve.sh, as `make serve`: Varnish on PORT, gunicorn (gunicorn.conf.py) on PORT + 1.
-    server = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=ROOT, env=ENV, start_new_session=True, stdout=subprocess.DEVNULL)
+    server = start_stack()
     misses = []
     worst = []  # each URL's worst round (p99)
     try:
-        wait_up()
-        # /healthz answers as soon as one worker is up; the others may still be importing Django.
-        # A few seconds of load let every worker boot before the first row is measured.
-        subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d3s", BACKEND + "/healthz"], capture_output=True, timeout=30)
         load_before = load()
         home = decode(*fetch(BASE + "/")).decode("utf-8", "replace")
         stylesheet = re.search(r'<link[^>]+rel="stylesheet"[^>]+href="(/static/[^"]+)"', home).group(1)
@@ -329,8 +347,7 @@ def main():
         out.mkdir(exist_ok=True)
         (out / "bench.md").write_text(table + "\n\n" + about + "\n\n" + verdict + "\n")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        stop_stack(server)
     return 0
 
 

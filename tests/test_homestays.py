@@ -28,6 +28,7 @@ from homestays.layers import featured_homestays, homestay_features
 from homestays.models import Amenity, County, Grade, HomestayGalleryImage, HomestayIndexPage, HomestayPage, HomestayRoom, Inquiry
 from homestays.owners import grant_listing
 from homestays.validators import normalise_phone, tel_href
+from portal import layers
 from portal.factories import make_site
 from portal.fields import ChoiceListField
 from portal.registry import Layer, registry
@@ -297,9 +298,13 @@ class HomestayIndexTests(RoutesLayerMixin, HomestayFixture, TestCase):
         self.assertGreater(distances[1], 1)
         self.assertEqual(titles(self.get(route="xinachuan", km=2)), ["卡阳花海小院"])
         self.assertEqual(titles(self.get(route="diaogou", km=10)), ["窎沟花儿院"])
-        # the route's line is on the map with the listings
+        # the route's line is on the page; the listings come from the layer API with the same filters
         geo = response.context["homestays_geo"]
-        self.assertEqual([f["properties"]["kind"] for f in geo["features"]], ["route", "homestay", "homestay"])
+        self.assertEqual([f["properties"]["kind"] for f in geo["features"]], ["route"])
+        self.assertEqual(response.context["map_query"], "route=xinachuan&route_km=5")
+        layer = self.client.get("/api/geo/homestays.geojson?route=xinachuan&route_km=5").json()
+        self.assertIn("features", layer, layer)
+        self.assertEqual(sorted(f["properties"]["name"] for f in layer["features"]), ["卡阳花海小院", "西纳川青稞园"])
 
     def test_route_choices_come_from_the_routes_layer(self):
         form = self.get().context["filter_form"]
@@ -371,7 +376,12 @@ class HomestayIndexTests(RoutesLayerMixin, HomestayFixture, TestCase):
         self.assertEqual(len(titles(self.get(county="huangzhong", page=2))), 4)
 
     def test_map_data_for_every_match(self):
-        geo = self.get(county="huangzhong").context["homestays_geo"]
+        response = self.get(county="huangzhong")
+        self.assertEqual(response.context["homestays_geo"]["features"], [])  # not inline: the map asks the layer
+        self.assertNotContains(response, 'id="homestays-geo"')
+        self.assertEqual(response.context["map_query"], "county=huangzhong")
+        self.assertContains(response, "county=huangzhong")  # in the map's configuration
+        geo = self.client.get("/api/geo/homestays.geojson?" + response.context["map_query"]).json()
         props = {f["properties"]["name"]: f["properties"] for f in geo["features"]}
         self.assertEqual(sorted(props), ["卡阳花海小院", "西纳川青稞园"])
         self.assertEqual(props["卡阳花海小院"]["url"], "/homestays/kayang/")
@@ -388,6 +398,7 @@ class HomestayIndexTests(RoutesLayerMixin, HomestayFixture, TestCase):
                 HomestayPageFactory(
                     parent=self.index, title=f"批量{i}", image=image, location=point(101.4 + i / 1000, 36.66), rooms=[room("a", 150, 2), room("b", 300, 3)]
                 )
+            layers.invalidate("homestays")  # the factory publishes nothing; an editor's publish refreshes the layer
             for params in (near, filtered):
                 self.client.get("/homestays/", params)  # renditions and layers built once
 
@@ -397,16 +408,20 @@ class HomestayIndexTests(RoutesLayerMixin, HomestayFixture, TestCase):
             with CaptureQueriesContext(connection) as ctx:
                 response = self.client.get("/homestays/", params)
             counts[name] = len(ctx.captured_queries)
-        self.assertEqual(len(response.context["homestays_geo"]["features"]), 2)  # the route and 卡阳, the one near it with Wi-Fi
+        self.assertEqual(response.context["homestay_count"], 1)  # 卡阳, the one near the route with Wi-Fi
+        size = len(response.content)
         add_listings(40)  # 50 listings
         with self.assertNumQueries(counts["near"]):
             response = self.client.get("/homestays/", near)
-        self.assertEqual(len(response.context["homestays_geo"]["features"]), 1 + 48)  # the route + the listings within 20 km
+        self.assertEqual(response.context["homestay_count"], 48)  # the listings within 20 km
+        self.assertEqual(len(response.context["homestays_geo"]["features"]), 1)  # the route alone: the listings come from the layer
+        self.assertLess(len(response.content), 2 * size + 20_000)  # one page of cards, whatever the matches
         with self.assertNumQueries(counts["filtered"]):
             self.client.get("/homestays/", filtered)
-        # the listings with their images (joined), and the images' renditions: two queries, whatever the count
+        # their count, one page of listings with their images (joined), and the images' renditions:
+        # three queries, whatever the count
         homestay_queries = [q for q in ctx_queries(self.client, "/homestays/") if 'FROM "homestays_homestaypage"' in q or 'FROM "wagtailimages_' in q]
-        self.assertEqual(len(homestay_queries), 2)
+        self.assertEqual(len(homestay_queries), 3)
 
 
 def ctx_queries(client, url) -> list[str]:

@@ -170,17 +170,17 @@ class SearchNearTests(TestCase):
         self.assertIn('data-place="乡趣卡阳"', html)
         self.assertEqual(near_names(html, "homestays")[0][0], "卡阳花海小院")
 
-    def test_the_place_answer_costs_one_query(self):
-        """The gazetteer and the near lists read the stored layers once per request, whatever the
-        number of places and neighbours (tests/test_performance.py counts 11 for a search that
-        names no place, which never reads them)."""
+    def test_the_place_answer_costs_two_queries(self):
+        """The gazetteer reads the small stored layers once per request, and the near lists the
+        rows around the place alone, whatever the number of places and neighbours
+        (tests/test_performance.py counts 11 for a search that names no place, which reads neither)."""
         self.client.get("/search/", {"q": "塔尔寺"})  # the layers are built and stored, as on a running site
         for _request in range(2):
             cache.clear()
             with request_scope(), CaptureQueriesContext(connection) as ctx:
                 match = find_place(["塔尔寺"])
                 groups = near_place(match.place)
-            self.assertEqual(len(ctx.captured_queries), 1, [q["sql"][:120] for q in ctx.captured_queries])
+            self.assertEqual(len(ctx.captured_queries), 2, [q["sql"][:120] for q in ctx.captured_queries])
             self.assertEqual(len(groups[0].items), 3)
 
     def test_a_word_that_is_no_place_shows_no_place(self):

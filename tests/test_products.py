@@ -208,10 +208,19 @@ class IndexFilterTests(ProductFixture, TestCase):
         self.assertEqual(titles(response), sorted(["西纳川青稞面粉", "城北草莓", "日月山牦牛肉", "大通当归"]))
         self.assertNotContains(response, "草稿青稞酒")
         self.assertNotContains(response, "内部菜籽油")
-        self.assertContains(response, 'id="products-geo"')
-        geo = response.context["products_geo"]
+        self.assertNotContains(response, 'id="products-geo"')  # the map asks the layer, not the page
+        geo = self.client.get("/api/geo/products.geojson").json()
         self.assertEqual(len(geo["features"]), 5)  # one per origin; barley has two
         self.assertEqual({f["properties"]["name"] for f in geo["features"]}, {"西纳川青稞面粉", "城北草莓", "日月山牦牛肉", "大通当归"})
+
+    def test_the_map_shows_the_matches_through_the_layer(self):
+        response = self.get(category="livestock", brand="1")
+        self.assertEqual(response.context["map_query"], "category=livestock&brand=1")
+        geo = self.client.get("/api/geo/products.geojson?" + response.context["map_query"]).json()
+        self.assertEqual([f["properties"]["name"] for f in geo["features"]], [])
+        geo = self.client.get("/api/geo/products.geojson?category=livestock").json()
+        self.assertEqual({f["properties"]["name"] for f in geo["features"]}, {"日月山牦牛肉"})
+        self.assertEqual(self.client.get("/api/geo/products.geojson?category=nonsense").status_code, 400)
 
     def test_each_filter(self):
         self.assertEqual(titles(self.get(category="livestock")), ["日月山牦牛肉"])
@@ -223,9 +232,9 @@ class IndexFilterTests(ProductFixture, TestCase):
         self.assertEqual(titles(self.get(producer=self.producer.pk)), sorted(["西纳川青稞面粉", "大通当归"]))
 
     def test_in_season_now_is_a_query(self):
-        with mock.patch("products.views.current_month", return_value=4):
+        with mock.patch("products.layers.current_month", return_value=4):
             self.assertEqual(titles(self.get(in_season="1")), sorted(["西纳川青稞面粉", "城北草莓"]))
-        with mock.patch("products.views.current_month", return_value=10):
+        with mock.patch("products.layers.current_month", return_value=10):
             self.assertEqual(titles(self.get(in_season="1")), sorted(["西纳川青稞面粉", "日月山牦牛肉", "大通当归"]))
         # 1 must not match 10, 11 or 12 (",1," is looked for, not "1")
         self.assertEqual(
@@ -234,7 +243,7 @@ class IndexFilterTests(ProductFixture, TestCase):
         self.assertEqual(sorted(ProductPage.objects.live().public().in_season(6).values_list("title", flat=True)), ["西纳川青稞面粉"])
 
     def test_combined_filters(self):
-        with mock.patch("products.views.current_month", return_value=10):
+        with mock.patch("products.layers.current_month", return_value=10):
             self.assertEqual(titles(self.get(category="herbs", county="datong", in_season="1")), ["大通当归"])
             self.assertEqual(titles(self.get(category="herbs", county="huangzhong")), [])
             self.assertEqual(titles(self.get(category="grain-oil", certification="green", brand="1", in_season="1")), ["西纳川青稞面粉"])

@@ -16,13 +16,13 @@ import random
 from django.core.management import call_command
 from django.test import TestCase
 
-from homestays.factories import HomestayIndexPageFactory
+from homestays.factories import HomestayIndexPageFactory, HomestayPageFactory
 from homestays.models import HomestayPage
 from news.factories import NewsIndexPageFactory
 from news.models import NewsPage
 from portal import layers
 from portal.factories import make_site
-from portal.geo import _tile_xy, feature, grid_clusters, point
+from portal.geo import WORLD_PX, feature, grid_clusters, point, world_pixel
 from portal.registry import Layer, registry
 from products.factories import ProductIndexPageFactory
 from products.models import ProductPage, ServiceStation
@@ -56,7 +56,7 @@ def crowd(count: int, seed: int = 1) -> list[dict]:
 
 def view_bbox(lon: float, lat: float, zoom: int, px: int = VIEW_PX) -> str:
     """The bbox a map of px × px centred on (lon, lat) shows at `zoom` (Web Mercator)."""
-    x, y = _tile_xy(lon, lat)
+    x, y = (v / WORLD_PX for v in world_pixel(lon, lat))
     half = px / 2 / (256 * 2**zoom)
 
     def lon_of(tx):
@@ -138,6 +138,144 @@ class BoundedLayerTests(TestCase):
             response = self.client.get(f"/api/geo/crowd.geojson?zoom={bad}")
             self.assertEqual(response.status_code, 400, bad)
             self.assertIn("zoom", response.json()["error"])
+
+
+class ViewByDatabaseTests(TestCase):
+    """The database answers a view: the same clusters as portal.geo.grid_clusters, a query count
+    and an answer size that do not grow with the layer, and `view=` telling the map what it got."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.points = crowd(1200, seed=7)
+        for n, feat in enumerate(cls.points):
+            feat["id"] = f"k{n}"
+        registry.register_layer(Layer("crowd", "人群", lambda: [dict(f) for f in cls.points]))
+        registry.register_layer(Layer("few", "少数", lambda: [dict(f) for f in cls.points[:30]]))
+
+    @classmethod
+    def tearDownClass(cls):
+        registry.layers.pop("crowd", None)
+        registry.layers.pop("few", None)
+        super().tearDownClass()
+
+    def test_clusters_match_the_python_grid_at_every_zoom(self):
+        plain = [{k: v for k, v in f.items() if k != "id"} for f in self.points]
+        layers.layer_payload("crowd")
+        for zoom in range(0, 17):
+            with self.subTest(zoom=zoom):
+                by_db = layers.view_features("crowd", zoom=zoom)
+                by_python = grid_clusters(plain, zoom)
+                summary = lambda fs: sorted((f["properties"].get("count", 1), *f["geometry"]["coordinates"]) for f in fs)  # noqa: E731
+                db, python = summary(by_db), summary(by_python)
+                self.assertEqual([c[0] for c in db], [c[0] for c in python])
+                for a, b in zip(db, python, strict=True):  # the database sums in its own order
+                    self.assertAlmostEqual(a[1], b[1], delta=2e-5)
+                    self.assertAlmostEqual(a[2], b[2], delta=2e-5)
+
+    def test_a_view_costs_the_same_queries_whatever_the_layer_holds(self):
+        bbox = view_bbox(101.571, 36.5, 9)
+        for name in ("few", "crowd"):
+            self.client.get(f"/api/geo/{name}.geojson")  # stored
+            # the layer's state; the clusters counted; the points alone in their cell and the lines
+            with self.assertNumQueries(3, msg=name):
+                self.client.get(f"/api/geo/{name}.geojson?bbox={bbox}&zoom=9")
+
+    def test_view_sends_a_small_layer_whole_and_a_large_one_by_view(self):
+        box = view_bbox(101.571, 36.5, 12)
+        with self.settings(PORTAL_LAYER_WHOLE=100):
+            few = self.client.get(f"/api/geo/few.geojson?view={box}&zoom=12").json()
+            crowd_view = self.client.get(f"/api/geo/crowd.geojson?view={box}&zoom=12").json()
+        self.assertIs(few["complete"], True)
+        self.assertEqual(len(few["features"]), 30)  # whole, the phone clusters it
+        self.assertFalse(any(f["properties"].get("cluster") for f in few["features"]))
+        self.assertIs(crowd_view["complete"], False)
+        self.assertLess(sum(f["properties"].get("count", 1) for f in crowd_view["features"]), 1200)
+        self.assertTrue(any(f["properties"].get("cluster") for f in crowd_view["features"]))
+        west, south, east, north = crowd_view["bbox"]  # the layer's extent, to fit the first view
+        self.assertTrue(west < 101.3 and east > 101.8 and south < 36.4 and north > 36.9, crowd_view["bbox"])
+        self.assertNotIn("id", crowd_view["features"][0])  # keys stay in the database
+        self.assertEqual(self.client.get("/api/geo/crowd.geojson?view=101,36,102,37").status_code, 400)  # needs zoom
+
+    def test_refresh_replaces_one_objects_rows_alone(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from portal.models import LayerFeature
+
+        moved = {**self.points[5], "geometry": point(101.0, 36.0)}
+        spent = {}
+        for name in ("few", "crowd"):
+            layers.layer_payload(name)
+            before = dict(LayerFeature.objects.filter(layer=name, position__gte=0).values_list("key", "id"))
+            layer = registry.layers[name]
+            layer.features_for = lambda keys: [dict(moved)] if keys == ["k5"] else []
+            try:
+                with CaptureQueriesContext(connection) as queries:
+                    changed = layers.refresh(name, ["k5"])
+            finally:
+                layer.features_for = None
+            spent[name] = len(queries)
+            old, new = changed["zh-hans"]
+            self.assertEqual(new[0]["geometry"], point(101.0, 36.0))
+            self.assertNotEqual(old[0]["geometry"], new[0]["geometry"])
+            after = dict(LayerFeature.objects.filter(layer=name, position__gte=0).values_list("key", "id"))
+            self.assertEqual({k: v for k, v in after.items() if k != "k5"}, {k: v for k, v in before.items() if k != "k5"})
+        self.assertEqual(spent["few"], spent["crowd"])  # one object's work, whatever the layer holds
+        payload = layers.layer_payload("crowd")
+        self.assertEqual(len(payload["features"]), 1200)
+        self.assertEqual(payload["features"][5]["geometry"], point(101.0, 36.0))  # its place in the order kept
+        self.assertEqual(layers.layer_state("crowd")["bbox"][:2], [101.0, 36.0])  # the extent follows
+
+
+class PublishCostTests(TestCase):
+    """Publishing one listing replaces its own features: the same work beside 1 or 21 others."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.index = HomestayIndexPageFactory(parent=make_site())
+        cls.house = HomestayPageFactory(parent=cls.index, title="老屋", slug="old", location=point(101.42, 36.66))
+
+    def publish_queries(self) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+        from django.utils import translation
+
+        for language in ("zh-hans", "en"):  # stored, as on a running site
+            with translation.override(language):
+                layers.layer_payload("homestays")
+        house = HomestayPage.objects.get(pk=self.house.pk)
+        house.title = f"老屋 {house.title}"
+        with CaptureQueriesContext(connection) as queries, self.captureOnCommitCallbacks(execute=True):
+            house.save_revision().publish()
+        return len([q for q in queries if "portal_layerfeature" in q["sql"]])  # the layers' work
+
+    def test_the_same_queries_whatever_the_number_of_listings(self):
+        from portal.models import LayerFeature
+
+        alone = self.publish_queries()
+        for n in range(20):
+            HomestayPageFactory(parent=self.index, slug=f"more-{n}", location=point(101.3 + n / 100, 36.6))
+        layers.invalidate("homestays")  # the factory publishes nothing: rebuilt with the 21
+        layers.layer_payload("homestays")
+        others = dict(
+            LayerFeature.objects.filter(layer="homestays", language="zh-hans")
+            .exclude(feature__properties__name__startswith="老屋")
+            .values_list("position", "id")
+        )
+        self.assertEqual(self.publish_queries(), alone)
+        self.assertEqual(
+            dict(
+                LayerFeature.objects.filter(layer="homestays", language="zh-hans")
+                .exclude(feature__properties__name__startswith="老屋")
+                .values_list("position", "id")
+            ),
+            others,
+            "the other listings' rows were rebuilt",
+        )
+        names = [f["properties"]["name"] for f in layers.layer_payload("homestays")["features"]]
+        self.assertEqual(len(names), 21)
+        self.assertIn("老屋 老屋 老屋", names)
 
 
 class LoadScaleTests(TestCase):

@@ -237,6 +237,10 @@ PORTAL_TILE_URL = os.environ.get("PORTAL_TILE_URL", "")
 PORTAL_TILE_ATTRIBUTION = os.environ.get("PORTAL_TILE_ATTRIBUTION", "")
 # Offline route packs copy the corridor's tiles from a custom tile server; "0" when its licence forbids it.
 PORTAL_TILE_OFFLINE_PACKS = os.environ.get("PORTAL_TILE_OFFLINE_PACKS", "1") != "0"
+# A map layer of at most this many features is sent whole, once, and clustered by the phone
+# (Leaflet.markercluster); a larger one is sent view by view, clustered by the server
+# (portal.views.geo_layer). 500 points stay well under 150 KB compressed.
+PORTAL_LAYER_WHOLE = int(os.environ.get("PORTAL_LAYER_WHOLE", "500"))
 
 # --- Security (see README "Security and operations 安全与运维") ---------------------------------
 # Logins: django-axes first, keyed on username AND address together, so an attacker hammering one

@@ -47,13 +47,15 @@ def _strings() -> dict:
 
 
 @register.simple_tag(takes_context=True)
-def portal_map_config(context, layers="", data_id="", cluster=None, cluster_inline=None):
+def portal_map_config(context, layers="", data_id="", cluster=None, cluster_inline=None, query=""):
     """JSON for the data-config attribute of an include's map wrapper.
 
     `layers` is a comma-separated list of registry layer names; unknown names are kept (with their
     default label and colour) so a page can list a layer before the app that serves it lands.
     `cluster_inline` ("1") clusters the points of the page's own data too: right for a list of
     results (the homestay index), wrong for a page's subject (a route's numbered stops).
+    `query` is added to every layer request: an index page's filters, which the layer's
+    `select` understands, so its map shows the matches without the page carrying them.
     """
     names = [n.strip() for n in (layers or "").split(",") if n.strip()]
     api = reverse("geo_layer", kwargs={"name": "__layer__"})
@@ -65,6 +67,7 @@ def portal_map_config(context, layers="", data_id="", cluster=None, cluster_inli
         "api": api,
         "layers": layer_info(names),
         "data": data_id or "",
+        "query": query or "",
         "cluster": bool(names) if cluster in (None, "") else str(cluster).lower() not in ("0", "false", "no", "off"),
         "clusterInline": bool(data_id) and str(cluster_inline or "").lower() in ("1", "true", "yes", "on"),
         "i18n": _strings(),

@@ -69,6 +69,22 @@
     }
   }
 
+  // [w, s, e, n] of numbers (a GeoJSON bbox, a cluster's extent), else null.
+  function parseBbox(b) {
+    if (!b || b.length !== 4) return null;
+    for (var i = 0; i < 4; i++) if (typeof b[i] !== "number" || !isFinite(b[i])) return null;
+    return b;
+  }
+
+  // What identifies a feature from one answer of a layer to the next, so a reload keeps the
+  // markers that are still there (and an open popup with them) instead of drawing them again.
+  function featureKey(f) {
+    var p = f.properties || {};
+    var g = f.geometry || {};
+    var what = p.cluster === true ? "cluster " + p.count : [p.url || "", p.name || "", p.number === undefined ? "" : p.number].join(" ");
+    return g.type + "|" + String(g.coordinates) + "|" + what;
+  }
+
   // z-index offset of a page's own (unclustered) markers: above any cluster or context marker.
   var INLINE_Z = 10000;
 
@@ -156,6 +172,7 @@
 
   MapState.prototype.note = function (text) {
     var note = this.wrapper && this.wrapper.querySelector("[data-map-note]");
+    this.noted = text || "";
     if (!note) return;
     note.textContent = text || "";
     note.hidden = !text;
@@ -257,6 +274,7 @@
       },
       pointToLayer: function (f, latlng) {
         var p = f.properties || {};
+        if (p.cluster === true) return self.clusterMarker(p, latlng);
         var numbered = p.number !== undefined && p.number !== null && p.number !== "";
         var icon = new PortalIcon({
           colour: safeColour(p.colour, colour),
@@ -268,6 +286,8 @@
         return L.marker(latlng, { icon: icon, title: p.name || "", keyboard: true, riseOnHover: true });
       },
       onEachFeature: function (f, layer) {
+        layer.portalKey = featureKey(f);
+        if ((f.properties || {}).cluster === true) return;
         layer.bindPopup(
           function () {
             return self.popup(f.properties || {}, meta);
@@ -280,6 +300,31 @@
       (layer instanceof L.Marker ? markers : others).push(layer);
     });
     return { markers: markers, others: others };
+  };
+
+  // A cluster the server made (a layer loaded by view): the same bubble as Leaflet.markercluster's,
+  // and like those, a tap or Enter zooms to the places it holds.
+  MapState.prototype.clusterMarker = function (p, latlng) {
+    var self = this;
+    var map = this.map;
+    var n = Math.max(0, parseInt(p.count, 10) || 0);
+    var icon = new ClusterIcon({ text: String(n), unit: this.i18n.clusterUnit || "", label: fmt(this.i18n.clusterLabel || "", { count: n }) });
+    var marker = L.marker(latlng, { icon: icon, keyboard: true, riseOnHover: true });
+    var box = parseBbox(p.bbox);
+    function zoomIn() {
+      var bounds = box ? L.latLngBounds(self.toLatLng([box[0], box[1]]), self.toLatLng([box[2], box[3]])) : L.latLngBounds([latlng, latlng]);
+      // at least one level closer, even for a cluster spread over the whole view
+      var zoom = Math.min(Math.max(map.getBoundsZoom(bounds, false, L.point(48, 48)), map.getZoom() + 1), map.getMaxZoom());
+      map.setView(bounds.getCenter(), zoom);
+    }
+    marker.on("click", zoomIn);
+    marker.on("keypress", function (e) {
+      if (!e.originalEvent || e.originalEvent.keyCode !== 13) return;
+      zoomIn();
+      // the bubble is replaced when the closer view loads: keep the keyboard on the map
+      map.getContainer().focus();
+    });
+    return marker;
   };
 
   MapState.prototype.addInline = function () {
@@ -315,6 +360,10 @@
   // are fanned out around their common centre, a thin leader line and a dot marking each true
   // position; zooming in brings them home. Only the icons move (their anchors), never the data.
   var TAP = 44;
+  // A layer loaded by view is not clustered here: from its clusterBelow on, a village can bring
+  // dozens of markers to one spot, more than a legible fan holds (its circle would leave the map).
+  // Such a crowd stays where it is until a closer zoom parts it.
+  var FAN_MAX = 12;
 
   // Icons are boxes: two are apart when their centres are a tap target apart along x or along y.
   function crowded(a, b) {
@@ -394,7 +443,7 @@
     // the page's stops, the context markers standing alone and the cluster bubbles
     map.eachLayer(function (l) {
       if (!(l instanceof L.Marker) || !l.getElement()) return;
-      if (l.options.icon instanceof PortalIcon || l._iconObj instanceof ClusterIcon) markers.push(l);
+      if (l.options.icon instanceof PortalIcon || l.options.icon instanceof ClusterIcon || l._iconObj instanceof ClusterIcon) markers.push(l);
     });
     var home = markers.map(function (m) {
       return map.latLngToLayerPoint(m.getLatLng());
@@ -428,7 +477,11 @@
         (groups[find(k)] = groups[find(k)] || []).push(k);
       });
       Object.keys(groups).forEach(function (key) {
-        if (groups[key].length > 1) fanOut(home, groups[key], markers, pos, frame);
+        var group = groups[key];
+        var crowd = group.length > FAN_MAX && group.some(function (k) {
+          return markers[k].portalByView;
+        });
+        if (group.length > 1 && !crowd) fanOut(home, group, markers, pos, frame);
       });
     }
 
@@ -595,39 +648,233 @@
     });
   };
 
+  // The layer's URL: the API's (which may carry ?lang=en), then `query`, then the map's own filters
+  // (config.query, e.g. an index page's county and grade), which every request of the map carries.
   MapState.prototype.layerUrl = function (name, query) {
     var base = this.config.api.replace("__layer__", encodeURIComponent(name));
-    // the API URL may carry ?lang=en already
-    if (query && base.indexOf("?") >= 0) query = "&" + query.replace(/^\?/, "");
-    return base + (query || "");
+    var extra = [query, this.config.query]
+      .map(function (q) {
+        return String(q || "").replace(/^[?&]+/, "");
+      })
+      .filter(Boolean)
+      .join("&");
+    if (!extra) return base;
+    return base + (base.indexOf("?") >= 0 ? "&" : "?") + extra;
   };
 
+  // ---------------------------------------------------------------- layers loaded by view
+  // A server that can answer by view says so with each layer's clusterBelow (portal.layers.
+  // layer_info). Then a layer is asked for with ?view=W,S,E,N&zoom=Z, and its answer says whether
+  // it holds the whole layer ("complete": true — a small layer, drawn once and clustered here, as
+  // without views) or only that view, with the points that would overlap merged by the server
+  // into clusters below clusterBelow ("complete": false). Such a layer is asked again whenever
+  // the map leaves what was loaded, and its markers go on the map directly: they are clustered
+  // already.
+  var MAX_ZOOM = 20; // the API's
+  var RELOAD_DELAY = 250; // ms of rest after a move before a layer is asked for the new view
+
+  function clusterBelow(meta) {
+    return meta && typeof meta.clusterBelow === "number" ? meta.clusterBelow : 14;
+  }
+
+  // The map's view in WGS-84, widened to a grid of half a tile at its zoom: views close to each
+  // other ask for the same URL (one answer for browsers and Varnish to keep), and a small pan
+  // stays inside what was loaded.
+  MapState.prototype.currentView = function () {
+    var zoom = Math.max(0, Math.min(MAX_ZOOM, Math.round(this.map.getZoom())));
+    var bounds = this.map.getBounds();
+    var sw = this.toLonLat(bounds.getSouthWest());
+    var ne = this.toLonLat(bounds.getNorthEast());
+    var step = 180 / Math.pow(2, zoom);
+    function snap(v, round, limit) {
+      return Math.max(-limit, Math.min(limit, round(v / step) * step));
+    }
+    var box = [snap(sw[0], Math.floor, 180), snap(sw[1], Math.floor, 90), snap(ne[0], Math.ceil, 180), snap(ne[1], Math.ceil, 90)];
+    var text = box.map(function (v) {
+      return String(+v.toFixed(5));
+    });
+    return { zoom: zoom, box: box, seen: [sw[0], sw[1], ne[0], ne[1]], query: "view=" + text.join(",") + "&zoom=" + zoom };
+  };
+
+  // Whether an answer for `have` has everything the map shows in `view`.
+  function covers(have, view) {
+    if (!have || !view || have.zoom !== view.zoom) return false;
+    return have.box[0] <= view.seen[0] && have.box[1] <= view.seen[1] && have.box[2] >= view.seen[2] && have.box[3] >= view.seen[3];
+  }
+
   MapState.prototype.loadLayer = function (meta) {
-    var self = this;
-    var entry = { markers: [], lines: L.featureGroup(), features: [], loaded: false };
+    var entry = {
+      markers: [],
+      lines: L.featureGroup(),
+      features: [],
+      loaded: false,
+      complete: null, // unknown until the first answer
+      group: L.layerGroup(), // the markers of a layer loaded by view
+      extent: null, // the whole layer's bounds, from such a layer's answers
+      shown: null, // the view whose answer is drawn
+      pending: null, // {view, promise, controller} of the request under way
+      seq: 0, // which request may still draw: answers of older ones are dropped
+    };
     this.layers[meta.name] = entry;
     if (!meta.registered || typeof root.fetch !== "function") return Promise.resolve(entry);
-    return root
-      .fetch(this.layerUrl(meta.name), { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
-      .then(function (r) {
-        if (!r.ok) throw new Error(String(r.status));
-        return r.json();
+    var byView = typeof meta.clusterBelow === "number" && this.map._loaded;
+    return this.fetchLayer(meta, byView ? this.currentView() : null);
+  };
+
+  // Forget the request under way (its answer, if it still comes, is not drawn).
+  MapState.prototype.cancel = function (entry) {
+    entry.seq += 1;
+    if (entry.pending && entry.pending.controller) entry.pending.controller.abort();
+    entry.pending = null;
+  };
+
+  // Ask for a layer (for `view`, or the whole layer), draw the answer unless a newer request was
+  // made meanwhile; resolves with the entry either way, never rejects.
+  MapState.prototype.fetchLayer = function (meta, view) {
+    var self = this;
+    var entry = this.layers[meta.name];
+    this.cancel(entry);
+    var seq = entry.seq;
+    var controller = typeof root.AbortController === "function" ? new root.AbortController() : null;
+    var options = { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } };
+    if (controller) options.signal = controller.signal;
+    var failed = fmt(this.i18n.loadFailed, { layer: meta.label });
+    function read(r) {
+      if (!r.ok) throw new Error(String(r.status));
+      return r.json();
+    }
+    var promise = root
+      .fetch(this.layerUrl(meta.name, view ? view.query : ""), options)
+      .then(read, function (error) {
+        // Offline, a view's URL is in no cache, but an offline pack keeps the whole layer under
+        // its plain URL: draw that, without going to the network for a layer that may be big.
+        if (!view || seq !== entry.seq) throw error;
+        view = null;
+        var cached = L.Util.extend({}, options, { cache: "only-if-cached", mode: "same-origin", signal: undefined });
+        return root.fetch(self.layerUrl(meta.name), cached).then(read);
       })
       .then(function (fc) {
-        var built = self.build(fc, meta);
-        entry.features = fc.features || [];
-        entry.markers = built.markers;
-        built.others.forEach(function (l) {
-          entry.lines.addLayer(l);
-        });
-        entry.loaded = true;
-        self.show(meta.name, self.visible[meta.name]);
+        if (seq !== entry.seq) return entry;
+        entry.pending = null;
+        if (self.noted === failed) self.note(""); // an earlier view of this layer failed
+        self.draw(meta, fc || {}, view);
         return entry;
       })
       .catch(function () {
-        self.note(fmt(self.i18n.loadFailed, { layer: meta.label }));
+        if (seq !== entry.seq) return entry; // cancelled: not a failure
+        entry.pending = null;
+        self.note(failed);
         return entry;
       });
+    entry.pending = { view: view, promise: promise, controller: controller };
+    return promise;
+  };
+
+  // Draw an answer: a complete one as before views existed (into the clusters, once); a view's in
+  // place of the previous view's, keeping the markers both hold.
+  MapState.prototype.draw = function (meta, fc, view) {
+    var entry = this.layers[meta.name];
+    var features = fc.features || [];
+    var complete = !view || fc.complete !== false;
+    var built;
+    if (complete) {
+      this.detach(entry);
+      built = this.build(fc, meta);
+      entry.markers = built.markers;
+      built.others.forEach(function (l) {
+        entry.lines.addLayer(l);
+      });
+      entry.shown = null;
+    } else {
+      var box = parseBbox(fc.bbox);
+      entry.extent = box ? L.latLngBounds(this.toLatLng([box[0], box[1]]), this.toLatLng([box[2], box[3]])) : null;
+      var old = {};
+      var gone = [];
+      entry.markers.concat(entry.lines.getLayers()).forEach(function (l) {
+        if (old[l.portalKey]) gone.push(old[l.portalKey]); // twins: one is kept at most
+        old[l.portalKey] = l;
+      });
+      var markers = [];
+      var fresh = [];
+      features.forEach(function (f) {
+        var key = featureKey(f);
+        var kept = old[key];
+        if (!kept) return fresh.push(f);
+        delete old[key];
+        if (kept instanceof L.Marker) markers.push(kept);
+      });
+      Object.keys(old).forEach(function (key) {
+        gone.push(old[key]);
+      });
+      gone.forEach(function (l) {
+        entry.group.removeLayer(l);
+        entry.lines.removeLayer(l);
+      });
+      built = this.build({ type: "FeatureCollection", features: fresh }, meta);
+      built.markers.forEach(function (m) {
+        m.portalByView = true; // see FAN_MAX
+        entry.group.addLayer(m);
+      });
+      built.others.forEach(function (l) {
+        entry.lines.addLayer(l);
+      });
+      entry.markers = markers.concat(built.markers);
+      entry.shown = view;
+    }
+    entry.complete = complete;
+    entry.features = features;
+    entry.loaded = true;
+    this.show(meta.name, this.visible[meta.name]); // and ask again if the map moved meanwhile
+    this.wrapper.dispatchEvent(
+      new CustomEvent("portalmap:loaded", {
+        detail: { name: meta.name, complete: complete, count: features.length, zoom: view ? view.zoom : null, view: view ? view.box.slice() : null },
+      })
+    );
+  };
+
+  // Take a layer's markers and lines off the map (a complete answer replaces everything).
+  MapState.prototype.detach = function (entry) {
+    var map = this.map;
+    if (this.cluster && entry.markers.length) this.cluster.removeLayers(entry.markers);
+    entry.markers.forEach(function (m) {
+      map.removeLayer(m);
+    });
+    entry.group.clearLayers();
+    entry.lines.clearLayers();
+    entry.markers = [];
+  };
+
+  // Bring a layer loaded by view up to the map's view: nothing while what is loaded, or loading,
+  // covers it; otherwise ask for the new view (dropping an older request). Resolves once the
+  // layer shows the view.
+  MapState.prototype.refreshLayer = function (name) {
+    var entry = this.layers[name];
+    if (!entry || entry.complete !== false || !this.visible[name] || !this.map._loaded) return Promise.resolve(entry);
+    var view = this.currentView();
+    if (entry.pending && covers(entry.pending.view, view)) return entry.pending.promise;
+    if (covers(entry.shown, view)) {
+      if (entry.pending) this.cancel(entry);
+      return Promise.resolve(entry);
+    }
+    return this.fetchLayer(this.meta[name], view);
+  };
+
+  MapState.prototype.refresh = function () {
+    var self = this;
+    return Promise.all(
+      Object.keys(this.layers).map(function (name) {
+        return self.refreshLayer(name);
+      })
+    );
+  };
+
+  // Moves come in bursts (a drag, a pinch, "+" tapped twice): ask once the map has come to rest.
+  MapState.prototype.scheduleRefresh = function () {
+    var self = this;
+    root.clearTimeout(this.refreshTimer);
+    this.refreshTimer = root.setTimeout(function () {
+      self.refresh();
+    }, RELOAD_DELAY);
   };
 
   // Show or hide a registry layer; remembered for layers still loading.
@@ -635,25 +882,36 @@
     this.visible[name] = !!on;
     var entry = this.layers[name];
     if (!entry) return;
-    var target = this.cluster || null;
+    var map = this.map;
+    var byView = entry.complete === false;
     if (on) {
-      if (!this.map.hasLayer(entry.lines)) entry.lines.addTo(this.map);
-      if (target) target.addLayers(entry.markers);
-      else entry.markers.forEach(function (m) { m.addTo(this.map); }, this);
+      if (!map.hasLayer(entry.lines)) entry.lines.addTo(map);
+      if (byView) entry.group.addTo(map);
+      else if (this.cluster) this.cluster.addLayers(entry.markers);
+      else entry.markers.forEach(function (m) { m.addTo(map); });
     } else {
-      this.map.removeLayer(entry.lines);
-      if (target) target.removeLayers(entry.markers);
-      else entry.markers.forEach(function (m) { this.map.removeLayer(m); }, this);
+      map.removeLayer(entry.lines);
+      if (byView) map.removeLayer(entry.group);
+      else if (this.cluster) this.cluster.removeLayers(entry.markers);
+      else entry.markers.forEach(function (m) { map.removeLayer(m); });
     }
     this.wrapper.dispatchEvent(new CustomEvent("portalmap:layer", { detail: { name: name, visible: !!on } }));
+    // a layer hidden while the map moved still shows an older view
+    if (on) this.refreshLayer(name);
   };
 
+  // What the first view fits: the complete layers' own places, and the whole extent of the layers
+  // loaded by view (whose markers are only those of the view they were asked for).
   MapState.prototype.layerBounds = function () {
     var bounds = L.latLngBounds([]);
     var self = this;
     Object.keys(this.layers).forEach(function (name) {
       if (!self.visible[name]) return;
       var entry = self.layers[name];
+      if (entry.complete === false) {
+        if (entry.extent && entry.extent.isValid()) bounds.extend(entry.extent);
+        return;
+      }
       if (entry.lines.getLayers().length) bounds.extend(entry.lines.getBounds());
       entry.markers.forEach(function (m) {
         bounds.extend(m.getLatLng());
@@ -669,17 +927,39 @@
     if (bounds && bounds.isValid()) this.map.fitBounds(bounds, { padding: padding || [24, 24], maxZoom: 14, animate: false });
   };
 
-  // Pan to a feature of a layer and open its popup (used by lists next to the map).
-  MapState.prototype.reveal = function (name, url) {
+  // The loaded marker or line of a layer's feature with this URL.
+  MapState.prototype.find = function (name, url) {
     var entry = this.layers[name];
-    if (!entry) return;
-    var map = this.map;
     var found = null;
+    if (!entry) return null;
     entry.markers.concat(entry.lines.getLayers()).forEach(function (l) {
       if (!found && l.feature && l.feature.properties && l.feature.properties.url === url) found = l;
     });
-    if (!found) return;
-    if (found instanceof L.Marker) {
+    return found;
+  };
+
+  // Pan to a feature of a layer and open its popup (used by lists next to the map). `lonlat`
+  // (WGS-84 [lon, lat]) is where to look for a point of a layer loaded by view that is not among
+  // the loaded markers (out of the view, or inside a cluster).
+  MapState.prototype.reveal = function (name, url, lonlat) {
+    var entry = this.layers[name];
+    if (!entry) return;
+    var self = this;
+    var map = this.map;
+    var found = this.find(name, url);
+    var given = !!lonlat && typeof lonlat[0] === "number" && typeof lonlat[1] === "number" && Math.abs(lonlat[0]) <= 180 && Math.abs(lonlat[1]) <= 90;
+    var line = !!found && !(found instanceof L.Marker); // lines are never clustered: shown as below
+    if (entry.complete === false && !line) {
+      var where = found ? found.getLatLng() : given ? this.toLatLng(lonlat) : null;
+      if (!where) return;
+      // close enough that the server sends the point itself, not a cluster holding it; the
+      // popup opens on the marker of the view loaded there
+      map.setView(where, Math.min(Math.max(map.getZoom(), clusterBelow(this.meta[name]), 13), map.getMaxZoom()), { animate: false });
+      this.refreshLayer(name).then(function () {
+        var marker = self.find(name, url);
+        if (marker && map.hasLayer(marker)) marker.openPopup();
+      });
+    } else if (found instanceof L.Marker) {
       if (this.cluster && this.cluster.hasLayer(found)) {
         this.cluster.zoomToShowLayer(found, function () {
           found.openPopup();
@@ -688,9 +968,11 @@
         map.setView(found.getLatLng(), Math.max(map.getZoom(), 13));
         found.openPopup();
       }
-    } else {
+    } else if (found) {
       map.fitBounds(found.getBounds(), { padding: [24, 24] });
       found.openPopup();
+    } else {
+      return;
     }
     map.getContainer().scrollIntoView({ block: "nearest", behavior: "smooth" });
   };
@@ -722,6 +1004,11 @@
     }
     map.on("moveend", function () {
       state.declutter();
+      state.scheduleRefresh();
+    });
+    // a new move (the next step of a zoom, a drag) ends in a moveend of its own
+    map.on("movestart", function () {
+      root.clearTimeout(state.refreshTimer);
     });
     wrapper.addEventListener("portalmap:layer", function () {
       state.declutter();
@@ -735,12 +1022,18 @@
     var loads = (config.layers || []).map(function (meta) {
       return state.loadLayer(meta);
     });
-    state.ready = Promise.all(loads).then(function () {
-      if (!state.explicitView && !(inline && inline.getLayers().length)) state.fit(state.layerBounds());
-      state.declutter();
-      wrapper.dispatchEvent(new CustomEvent("portalmap:ready", { detail: { state: state } }));
-      return state;
-    });
+    state.ready = Promise.all(loads)
+      .then(function () {
+        if (!state.explicitView && !(inline && inline.getLayers().length)) state.fit(state.layerBounds());
+        // the fitted view of the layers loaded by view, at once rather than after the moveend's
+        // delay, so that "ready" means the map shows it
+        return state.refresh();
+      })
+      .then(function () {
+        state.declutter();
+        wrapper.dispatchEvent(new CustomEvent("portalmap:ready", { detail: { state: state } }));
+        return state;
+      });
     return state;
   }
 
@@ -821,7 +1114,9 @@
       var btn = e.target.closest && e.target.closest("[data-show-on-map]");
       if (!btn) return;
       e.preventDefault();
-      state.reveal(btn.getAttribute("data-layer"), btn.getAttribute("data-show-on-map"));
+      // where the place is, for a layer loaded by view that may not hold it yet
+      var at = [parseFloat(btn.getAttribute("data-lon")), parseFloat(btn.getAttribute("data-lat"))];
+      state.reveal(btn.getAttribute("data-layer"), btn.getAttribute("data-show-on-map"), at);
     });
 
     initNearMe(state, page, toggles, i18n);
@@ -865,7 +1160,10 @@
             .fetch(state.layerUrl(name, query), { credentials: "same-origin" })
             .then(function (r) { return r.ok ? r.json() : { features: [] }; })
             .then(function (fc) {
-              return (fc.features || []).map(function (f) { return { layer: name, props: f.properties || {} }; });
+              return (fc.features || []).map(function (f) {
+                var g = f.geometry || {};
+                return { layer: name, props: f.properties || {}, at: g.type === "Point" ? g.coordinates : null };
+              });
             })
             .catch(function () { return []; });
         })
@@ -912,6 +1210,10 @@
             show.type = "button";
             show.setAttribute("data-show-on-map", url);
             show.setAttribute("data-layer", item.layer);
+            if (item.at) {
+              show.setAttribute("data-lon", String(item.at[0]));
+              show.setAttribute("data-lat", String(item.at[1]));
+            }
             li.appendChild(show);
           }
           results.appendChild(li);
