@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlencode, urlsplit
 
 from django.http import QueryDict
@@ -15,7 +14,7 @@ from homestays.models import THUMB_SPEC, HomestayPage
 from portal.geo import feature
 from portal.i18n import in_active_language
 from portal.images import rendition_url
-from portal.layers import distances, layer_payload
+from portal.layers import distances, layer_payload, selection
 from portal.perf import public
 from portal.places import NEAR_KM
 from portal.registry import registry
@@ -146,5 +145,4 @@ def select_listings(params):
     if form.has_invalid_values():
         raise ValueError(" ".join(form.notes()) or gettext("筛选条件无效。"))
     listings, _route_km, _place_km = matching(public_listings(), filters, routes.get(filters.get("route", "")), form.near_place if "near" in filters else None)
-    keys = {str(key) for key in listings.values_list("translation_key", flat=True)}
-    return hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:16], keys
+    return selection(listings.values_list("translation_key", flat=True))

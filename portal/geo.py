@@ -140,13 +140,41 @@ def geometry_bounds(geometry: dict | None) -> tuple[float, float, float, float] 
 
 
 def within_km(features: list[dict], geometry: dict, km: float) -> list[tuple[float, dict]]:
+    corridor = Corridor(geometry, km) if geometry.get("type") in LINE_TYPES else None
     found = []
     for feat in features:
-        d = feature_distance_km(feat, geometry)
+        fg = feat.get("geometry") or {}
+        d = corridor.distance_km(fg["coordinates"]) if corridor and fg.get("type") == "Point" else feature_distance_km(feat, geometry)
         if d <= km:
             found.append((d, feat))
     found.sort(key=lambda pair: pair[0])
     return found
+
+
+class Corridor:
+    """A line's segments filed by grid cells at least `km` wide, so the distance from a point to
+    the line, when it is within `km`, is measured against the few segments nearby instead of all of
+    them: a long route against thousands of points costs what the points near it cost. Farther
+    than `km`, the distance answered is infinite."""
+
+    MAX_CELLS = 64  # a side of the grid at most, whatever `km` and the line's extent
+
+    def __init__(self, geometry: dict, km: float):
+        segments = [(a, b) for line in iter_lines(geometry) for a, b in zip(line, line[1:])]
+        bounds = geometry_bounds(geometry) or (0.0, 0.0, 0.0, 0.0)
+        widest = max(abs(bounds[1]), abs(bounds[3])) + km / 110.574
+        self.cy = max(km / 110.574, (bounds[3] - bounds[1]) / self.MAX_CELLS, 1e-9)
+        self.cx = max(km / (111.320 * max(0.01, math.cos(math.radians(min(89.0, widest))))), (bounds[2] - bounds[0]) / self.MAX_CELLS, 1e-9)
+        self.cells: dict[tuple[int, int], list] = {}
+        for a, b in segments:
+            for i in range(math.floor(min(a[0], b[0]) / self.cx), math.floor(max(a[0], b[0]) / self.cx) + 1):
+                for j in range(math.floor(min(a[1], b[1]) / self.cy), math.floor(max(a[1], b[1]) / self.cy) + 1):
+                    self.cells.setdefault((i, j), []).append((a, b))
+
+    def distance_km(self, point) -> float:
+        i, j = math.floor(point[0] / self.cx), math.floor(point[1] / self.cy)
+        nearby = {id(seg): seg for di in (-1, 0, 1) for dj in (-1, 0, 1) for seg in self.cells.get((i + di, j + dj), ())}
+        return min((_point_segment_km(point, a, b) for a, b in nearby.values()), default=math.inf)
 
 
 def feature_distance_km(feat: dict, geometry: dict) -> float:
@@ -161,6 +189,15 @@ def feature_distance_km(feat: dict, geometry: dict) -> float:
         for pos in line:
             best = min(best, distance_to_geometry_km(pos, geometry))
     return best
+
+
+def widen(bounds: tuple[float, float, float, float], km: float) -> tuple[float, float, float, float]:
+    """Bounds (west, south, east, north) grown by `km` on every side: a box that holds whatever lies
+    within `km` of what they bound, for the database to narrow a distance search."""
+    west, south, east, north = bounds
+    dlat = km / 110.574
+    dlon = km / max(1e-6, 111.320 * math.cos(math.radians(min(89.0, max(abs(south), abs(north)) + dlat))))
+    return (west - dlon, south - dlat, east + dlon, north + dlat)
 
 
 def in_bbox(feat: dict, bbox: tuple[float, float, float, float]) -> bool:

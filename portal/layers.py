@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 
-from portal.geo import cell_size, cluster_feature, feature_distance_km, geometry_bounds, within_km, world_pixel
+from portal.geo import cell_size, cluster_feature, feature_distance_km, geometry_bounds, widen, within_km, world_pixel
 from portal.models import LayerFeature
 from portal.perf import changes_at, request_memo_forget, request_memoised
 from portal.registry import registry
@@ -225,29 +225,20 @@ def view_features(name: str, *, bbox=None, keys=None, zoom: int | None = None) -
     return features
 
 
+def selection(keys) -> tuple[str, set[str]]:
+    """What a layer's `select` returns for the objects `keys`: a hash of them (the answer's ETag
+    changes exactly when the selection does, whoever changed it) and the set the database filters on."""
+    keys = {str(key) for key in keys}
+    return hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:16], keys
+
+
 def distances(name: str, geometry: dict, km: float) -> dict[str, float]:
-    """{key: km} of the layer's objects within `km` of a geometry (a route's line, a place): the
-    database narrows the rows to a box around it, the exact distance is computed on those alone."""
-    layer_state(name)  # stored, so the rows are there to read
-    bounds = geometry_bounds(geometry)
-    if bounds is None:
-        return {}
-    dlat = km / 110.574
-    dlon = km / max(1e-6, 111.320 * math.cos(math.radians(min(89.0, max(abs(bounds[1]), abs(bounds[3]))))))
-    language = get_language() or settings.LANGUAGE_CODE
-    rows = LayerFeature.objects.filter(
-        layer=name,
-        language=language,
-        position__gte=0,
-        east__gte=bounds[0] - dlon,
-        west__lte=bounds[2] + dlon,
-        north__gte=bounds[1] - dlat,
-        south__lte=bounds[3] + dlat,
-    ).exclude(key="")
+    """{key: km} of the layer's objects within `km` of a geometry (a route's line, a place), from
+    the rows near it alone (_rows_near)."""
     found: dict[str, float] = {}
-    for key, feat in rows.values_list("key", "feature"):
+    for key, feat in _rows_near([name], geometry, km)[name]:
         d = feature_distance_km(feat, geometry)
-        if d <= km and d < found.get(key, math.inf):
+        if key and d <= km and d < found.get(key, math.inf):
             found[key] = d
     return found
 
@@ -347,12 +338,14 @@ def layer_lists(names, limit: int) -> dict[str, dict]:
     names = [n for n in dict.fromkeys(names) if n in registry.layers]
     counts = {}
     for marker in LayerFeature.objects.filter(layer__in=names, language=language, position=-1):
-        counts[marker.layer] = int(marker.feature.get("count", 0))
+        if _marker_fresh(marker.feature):
+            counts[marker.layer] = int(marker.feature.get("count", 0))
     large = [name for name in names if counts.get(name, 0) > settings.PORTAL_LAYER_WHOLE]
-    found = {
-        name: {"features": payload["features"], "count": len(payload["features"]), "complete": True}
-        for name, payload in layer_payloads([n for n in names if n not in large]).items()
-    }
+    found = {}
+    for name, payload in layer_payloads([n for n in names if n not in large]).items():
+        # a layer built just now (not stored before) is cut here when it turns out large
+        whole = len(payload["features"]) <= settings.PORTAL_LAYER_WHOLE
+        found[name] = {"features": payload["features"] if whole else payload["features"][:limit], "count": len(payload["features"]), "complete": whole}
     firsts: dict[str, list] = {name: [] for name in large}
     if large:
         rows = LayerFeature.objects.filter(layer__in=large, language=language, position__gte=0, position__lt=limit).order_by("layer", "position")
@@ -365,28 +358,40 @@ def layer_lists(names, limit: int) -> dict[str, dict]:
 
 def near(names, geometry: dict, km: float) -> dict[str, list[tuple[float, dict]]]:
     """Each named layer's features within `km` of a geometry, nearest first, as (distance_km,
-    feature): one query for all of them, reading the rows in a box around the geometry and the
-    layers' markers (a layer not stored is built first), whatever the layers hold."""
+    feature), from the rows near it alone (_rows_near): the cost follows the neighbourhood, not
+    the layers."""
+    return {name: within_km([feat for _key, feat in rows], geometry, km) for name, rows in _rows_near(names, geometry, km).items()}
+
+
+def _rows_near(names, geometry: dict, km: float) -> dict[str, list[tuple[str, dict]]]:
+    """(key, feature) of each named layer's rows in a box `km` around a geometry: one query, which
+    also reads the layers' markers, so a layer not stored is seen and built (then read again)."""
     language = get_language() or settings.LANGUAGE_CODE
     names = [n for n in dict.fromkeys(names) if n in registry.layers]
     bounds = geometry_bounds(geometry)
+    rows: dict[str, list[tuple[str, dict]]] = {name: [] for name in names}
     if not names or bounds is None:
-        return {name: [] for name in names}
-    dlat = km / 110.574
-    dlon = km / max(1e-6, 111.320 * math.cos(math.radians(min(89.0, max(abs(bounds[1]), abs(bounds[3]))))))
-    box = Q(position__gte=0, east__gte=bounds[0] - dlon, west__lte=bounds[2] + dlon, north__gte=bounds[1] - dlat, south__lte=bounds[3] + dlat)
-    rows: dict[str, list[dict]] = {name: [] for name in names}
-    stored = set()
-    for row in LayerFeature.objects.filter(Q(position=-1) | box, layer__in=names, language=language).order_by("layer", "position"):
-        if row.position < 0:
-            if _marker_fresh(row.feature):
+        return rows
+    west, south, east, north = widen(bounds, km)
+    box = Q(position__gte=0, east__gte=west, west__lte=east, north__gte=south, south__lte=north)
+
+    def read(wanted) -> set[str]:
+        stored = set()
+        for row in LayerFeature.objects.filter(Q(position=-1) | box, layer__in=wanted, language=language).order_by("layer", "position"):
+            if row.position >= 0:
+                rows[row.layer].append((row.key, row.feature))
+            elif _marker_fresh(row.feature):
                 stored.add(row.layer)
-        else:
-            rows[row.layer].append(row.feature)
+        return stored
+
+    stored = read(names)
     missing = [name for name in names if name not in stored]
-    for name, payload in layer_payloads(missing).items():
-        rows[name] = payload["features"]
-    return {name: within_km(rows[name], geometry, km) for name in names}
+    if missing:
+        for name in missing:
+            rows[name] = []
+        layer_payloads(missing)  # built and stored
+        read(missing)
+    return rows
 
 
 def _marker_fresh(info: dict) -> bool:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from portal import layers
-from portal.geo import LINE_TYPES, MAX_ZOOM, grid_clusters, point, within_km
+from portal.geo import LINE_TYPES, MAX_ZOOM, grid_clusters, point, widen, within_km
 from portal.middleware import database_is_down, database_unavailable_response
 from portal.registry import registry
 
@@ -110,9 +110,7 @@ def _view(params) -> tuple | None:
 def _near_box(near) -> tuple:
     """A box around ?near= wide enough for its radius, for the database to narrow the search."""
     lon, lat, km = near
-    dlat = km / 110.574
-    dlon = km / max(1e-6, 111.320 * math.cos(math.radians(min(89.0, abs(lat)))))
-    return (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+    return widen((lon, lat, lon, lat), km)
 
 
 def _intersect(a, b):

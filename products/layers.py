@@ -6,7 +6,6 @@ run once per invalidation, not per request.
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlencode, urlsplit
 
 from django.db.models import Prefetch
@@ -16,6 +15,7 @@ from wagtail.images import get_image_model
 from portal.geo import feature
 from portal.i18n import in_active_language
 from portal.images import rendition_url
+from portal.layers import selection
 from portal.perf import public
 from products.forms import ProductFilterForm
 from products.models import THUMB_SPEC, ProductCertification, ProductIndexPage, ProductOrigin, ProductPage, ProductStation, ServiceStation, current_month
@@ -146,8 +146,7 @@ def select_products(params):
     filters = form.filters()
     if form.has_invalid_values():
         raise ValueError(" ".join(form.notes()) or _("筛选条件无效。"))
-    keys = {str(key) for key in matching(in_active_language(public(ProductPage.objects.live())), filters).values_list("translation_key", flat=True)}
-    return hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:16], keys
+    return selection(matching(in_active_language(public(ProductPage.objects.live())), filters).values_list("translation_key", flat=True))
 
 
 def featured_products(limit: int = 3, request=None) -> list:

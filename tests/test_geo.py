@@ -374,3 +374,25 @@ class Gcj02Tests(SimpleTestCase):
             py = wgs84_to_gcj02(lon, lat)
             self.assertTrue(math.isclose(js_gcj[0], py[0], abs_tol=1e-9) and math.isclose(js_gcj[1], py[1], abs_tol=1e-9))
             self.assertLess(haversine_km(js_back, (lon, lat)) * 1000, 0.01)
+
+
+class CorridorTests(TestCase):
+    """The corridor answers exactly what measuring every segment answers, within the distance."""
+
+    def test_same_distances_as_every_segment_within_km(self):
+        import random
+
+        from portal.geo import Corridor, distance_to_geometry_km
+
+        rng = random.Random(3)
+        line = {"type": "LineString", "coordinates": [[101.2 + i * 0.004, 36.5 + 0.05 * math.sin(i / 9)] for i in range(150)]}
+        for km in (0.5, 2, 5, 20):
+            corridor = Corridor(line, km)
+            for _ in range(400):
+                p = [rng.uniform(101.0, 102.0), rng.uniform(36.3, 36.8)]
+                exact = distance_to_geometry_km(p, line)
+                fast = corridor.distance_km(p)
+                if exact <= km:
+                    self.assertAlmostEqual(fast, exact, places=9)
+                else:
+                    self.assertGreater(fast, km)

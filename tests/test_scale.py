@@ -197,6 +197,16 @@ class ViewByDatabaseTests(TestCase):
         self.assertNotIn("id", crowd_view["features"][0])  # keys stay in the database
         self.assertEqual(self.client.get("/api/geo/crowd.geojson?view=101,36,102,37").status_code, 400)  # needs zoom
 
+    def test_a_large_layer_is_listed_by_its_first_features_and_its_count(self):
+        with self.settings(PORTAL_LAYER_WHOLE=100):
+            for stored in (False, True):  # built by the read, then read back
+                with self.subTest(stored=stored):
+                    lists = layers.layer_lists(["few", "crowd"], 50)
+                    self.assertEqual((len(lists["few"]["features"]), lists["few"]["count"], lists["few"]["complete"]), (30, 30, True))
+                    self.assertEqual((len(lists["crowd"]["features"]), lists["crowd"]["count"], lists["crowd"]["complete"]), (50, 1200, False))
+            with self.assertNumQueries(3):  # the layers' sizes, the small ones whole, the first rows of the large
+                layers.layer_lists(["few", "crowd"], 50)
+
     def test_refresh_replaces_one_objects_rows_alone(self):
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
