@@ -12,7 +12,6 @@ members a view-capable server adds (each layer's clusterBelow, the page's filter
 
 import html
 import json
-import math
 import random
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +22,7 @@ from django.core.cache import cache
 from wagtail.models import Locale, Page
 
 from portal.factories import MapPageFactory, make_site
+from portal.geo import grid_clusters
 from tests.transactional import BrowserTestCase
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,6 @@ BIG = "homestays"  # answered by view
 SMALL = "stops"  # answered whole
 QUERY = "county=datong&grade=gold"  # an index page's filters: on every layer request
 CLUSTER_BELOW = 14
-CELL_PX = 80
 MAX_MARKER_NODES = 1000
 
 
@@ -72,37 +71,6 @@ def in_view(coords, view):
 
 def points_in(view):
     return [f for f in POINTS if in_view(f["geometry"]["coordinates"], view)]
-
-
-def grid_clusters(features, zoom):
-    """portal.geo.grid_clusters' rule: one cluster per cell of CELL_PX Web Mercator pixels at `zoom`."""
-    per_side = (2**zoom) * 256 / CELL_PX
-    cells = {}
-    for f in features:
-        lon, lat = f["geometry"]["coordinates"]
-        x = (lon + 180) / 360
-        y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2
-        cells.setdefault((int(x * per_side), int(y * per_side)), []).append(f)
-    out = []
-    for members in cells.values():
-        if len(members) == 1:
-            out.append(members[0])
-            continue
-        lons = [m["geometry"]["coordinates"][0] for m in members]
-        lats = [m["geometry"]["coordinates"][1] for m in members]
-        out.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(sum(lons) / len(lons), 5), round(sum(lats) / len(lats), 5)]},
-                "properties": {
-                    "cluster": True,
-                    "count": len(members),
-                    "bbox": [min(lons), min(lats), max(lons), max(lats)],
-                    "kinds": {"homestay": len(members)},
-                },
-            }
-        )
-    return out
 
 
 class GeoStub:
