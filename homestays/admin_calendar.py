@@ -151,7 +151,7 @@ class CalendarView(WagtailAdminTemplateMixin, View):
         # Availability is kept on the default-language page's rooms (availability.source_rooms):
         # a translation's calendar is its original's.
         self.source = source_listing(self.listing)
-        self.rooms = list(self.listing.rooms.all())
+        self.rooms = list(self.listing.rooms.order_by("sort_order", "pk"))  # ties (rooms saved together) by creation, on every database
         self.today = timezone.localdate()
         self.first_month = self.today.replace(day=1)
         self.last_month = add_months(self.first_month, MONTHS_AHEAD)

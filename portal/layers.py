@@ -185,11 +185,13 @@ def _state_of(payload: dict) -> dict:
     return {**payload, "count": len(payload["features"]), "bbox": None}
 
 
-def view_features(name: str, *, bbox=None, keys=None, zoom: int | None = None) -> list[dict]:
+def view_features(name: str, *, bbox=None, keys=None, zoom: int | None = None, cluster_over: int | None = None) -> list[dict]:
     """The stored features of a layer inside `bbox` (west, south, east, north), of the objects
     `keys` when given; with `zoom`, the points that share a cluster cell at that zoom come as one
     cluster feature (portal.geo.cluster_feature), counted by the database, so the answer's cost
-    follows the view, not the layer. Lines always come whole."""
+    follows the view, not the layer; with `cluster_over` too, only when more points than that are
+    in the view (close up, a view of one village comes point by point, a whole county at the same
+    zoom still clustered). Lines always come whole."""
     language = get_language() or settings.LANGUAGE_CODE
     rows = LayerFeature.objects.filter(layer=name, language=language, position__gte=0)
     if keys is not None:
@@ -215,6 +217,8 @@ def view_features(name: str, *, bbox=None, keys=None, zoom: int | None = None) -
         cell["lons"] += group["lons"]
         cell["lats"] += group["lats"]
         cell["kinds"][group["kind"]] = group["n"]
+    if cluster_over is not None and sum(cell["n"] for cell in cells.values()) <= cluster_over:
+        return list(rows.order_by("position").values_list("feature", flat=True))
     alone = [cell["first"] for cell in cells.values() if cell["n"] == 1]
     features = list(rows.filter(Q(px__isnull=True) | Q(pk__in=alone)).order_by("position").values_list("feature", flat=True))
     for cell in cells.values():

@@ -163,11 +163,20 @@ def geo_layer(request, name):
             if not complete:
                 bbox = _intersect(bbox, view)
         clustered = zoom is not None and zoom < layer.cluster_below and not complete
-        etag = filtered_etag(state["etag"], bbox, near, selected_key, zoom if clustered else None, view=complete is not None)
+        # Closer than cluster_below points come alone, unless a view holds more than
+        # PORTAL_VIEW_POINTS of them (a whole county asked for at street zoom): the answer's size
+        # stays bounded at every zoom.
+        bounded = zoom is not None and not complete and not clustered
+        etag = filtered_etag(state["etag"], bbox, near, selected_key, zoom if clustered or bounded else None, view=complete is not None)
         response = get_conditional_response(request, etag=etag, last_modified=int(state["last_modified"].timestamp()))
         if response is None:
             area = _intersect(bbox, _near_box(near)) if near else bbox
-            features = layers.view_features(name, bbox=area, keys=keys, zoom=zoom if clustered and not near else None)
+            if near:
+                features = layers.view_features(name, bbox=area, keys=keys)
+            else:
+                features = layers.view_features(
+                    name, bbox=area, keys=keys, zoom=zoom if clustered or bounded else None, cluster_over=settings.PORTAL_VIEW_POINTS if bounded else None
+                )
             if near:
                 lon, lat, km = near
                 features = [{**f, "properties": {**f.get("properties", {}), "distance_km": round(d, 2)}} for d, f in within_km(features, point(lon, lat), km)]

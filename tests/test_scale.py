@@ -197,6 +197,16 @@ class ViewByDatabaseTests(TestCase):
         self.assertNotIn("id", crowd_view["features"][0])  # keys stay in the database
         self.assertEqual(self.client.get("/api/geo/crowd.geojson?view=101,36,102,37").status_code, 400)  # needs zoom
 
+    def test_close_up_a_view_of_too_many_points_is_clustered_too(self):
+        everything = "100,35,103,38"  # all 1,200 points, asked for at street zoom
+        with self.settings(PORTAL_VIEW_POINTS=300):
+            crowded = self.client.get(f"/api/geo/crowd.geojson?bbox={everything}&zoom=16").json()["features"]
+            village = self.client.get(f"/api/geo/crowd.geojson?bbox={view_bbox(101.571, 36.5, 16)}&zoom=16").json()["features"]
+        self.assertEqual(sum(f["properties"].get("count", 1) for f in crowded), 1200)
+        self.assertLess(len(crowded), 1200)
+        self.assertTrue(any(f["properties"].get("cluster") for f in crowded))
+        self.assertFalse(any(f["properties"].get("cluster") for f in village))  # a real screen's worth: points
+
     def test_a_large_layer_is_listed_by_its_first_features_and_its_count(self):
         with self.settings(PORTAL_LAYER_WHOLE=100):
             for stored in (False, True):  # built by the read, then read back

@@ -241,6 +241,9 @@ PORTAL_TILE_OFFLINE_PACKS = os.environ.get("PORTAL_TILE_OFFLINE_PACKS", "1") != 
 # (Leaflet.markercluster); a larger one is sent view by view, clustered by the server
 # (portal.views.geo_layer). 500 points stay well under 150 KB compressed.
 PORTAL_LAYER_WHOLE = int(os.environ.get("PORTAL_LAYER_WHOLE", "500"))
+# Closer than a layer's cluster_below, a view's points come alone unless there are more than this
+# many (a whole county asked for at street zoom): then they are clustered too, at that zoom's grid.
+PORTAL_VIEW_POINTS = int(os.environ.get("PORTAL_VIEW_POINTS", "1000"))
 
 # --- Security (see README "Security and operations 安全与运维") ---------------------------------
 # Logins: django-axes first, keyed on username AND address together, so an attacker hammering one
